@@ -1,0 +1,60 @@
+"""The `slmbench` command: a thin dispatcher. Each stage registers its own subcommands in
+`slmbench/<stage>/cli.py` (`register(subparsers)`), importing nothing heavy at import time."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from slmbench import __version__
+from slmbench.errors import SlmbenchError
+
+STAGE_CLIS = (
+    "slmbench.data.cli",
+    "slmbench.models.cli",
+    "slmbench.eval.cli",
+    "slmbench.train.cli",
+    "slmbench.decode.cli",
+    "slmbench.report.cli",
+    "slmbench.pipeline",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="slmbench", description="Benchmark, fine-tune and deploy small JSON-extraction LMs."
+    )
+    parser.add_argument("--version", action="version", version=f"slmbench {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in STAGE_CLIS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue  # stage not built yet
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except SlmbenchError as e:
+        if args.debug:
+            raise
+        print(f"slmbench {args.command}: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print(f"slmbench {args.command}: interrupted (rerun the same command to resume)",
+              file=sys.stderr)
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""`slmbench data build|validate|stats`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    data = sub.add_parser("data", help="build, validate and describe EdgeJSON datasets")
+    data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+
+    build = data_sub.add_parser("build", help="generate train/test splits with a seed")
+    build.add_argument("--out", type=Path, required=True, help="output folder")
+    build.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    build.add_argument("--train", type=int, default=629, help="training rows (default 629)")
+    build.add_argument("--test", type=int, default=158, help="test rows (default 158)")
+    build.set_defaults(func=run_build)
+
+    validate = data_sub.add_parser("validate", help="check every row of a dataset file")
+    validate.add_argument("file", type=Path)
+    validate.add_argument("--schemas", type=Path, help="schema folder (default: packaged)")
+    validate.add_argument(
+        "--against", type=Path, help="another split that must share no prompt with FILE"
+    )
+    validate.set_defaults(func=run_validate)
+
+    stats = data_sub.add_parser("stats", help="rows per tier/schema and lengths in tokens")
+    stats.add_argument("file", type=Path)
+    stats.add_argument("--schemas", type=Path, help="schema folder (default: packaged)")
+    stats.set_defaults(func=run_stats)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from slmbench.data.generate import build_dataset
+
+    manifest = build_dataset(args.out, seed=args.seed, n_train=args.train, n_test=args.test)
+    print(f"wrote {args.out}/train.jsonl ({manifest['counts']['train']['total']} rows), "
+          f"{args.out}/test.jsonl ({manifest['counts']['test']['total']} rows), manifest.json")
+    return 0
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from slmbench.data.validate import validate_file
+
+    report = validate_file(args.file, schema_dir=args.schemas, against=args.against)
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    from slmbench.data.stats import dataset_stats, render_stats
+
+    print(render_stats(dataset_stats(args.file, schema_dir=args.schemas)))
+    return 0

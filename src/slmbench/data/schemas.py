@@ -1,0 +1,93 @@
+"""JSON Schemas of the benchmark, grouped by tier (the folder a schema file sits in)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import jsonschema
+
+from slmbench.errors import DataError
+
+TIERS = ("simple", "medium", "complex")
+PACKAGE_SCHEMA_DIR = Path(__file__).parent / "schemas"
+
+
+@dataclass(frozen=True)
+class SchemaInfo:
+    """One schema of the benchmark."""
+
+    schema_id: str
+    """File stem, e.g. `invoice`; rows refer to it by `schema_id` (v3: `schema_name`)."""
+    tier: str
+    """`simple`, `medium` or `complex`: the name of the folder holding the file."""
+    schema: dict
+    """The parsed JSON Schema (draft-07)."""
+    path: Path
+    """The file it was read from."""
+
+    def validator(self) -> jsonschema.Draft7Validator:
+        """A validator that also checks `format` (date, date-time, email, uuid...)."""
+        return _validator(self.path, json.dumps(self.schema, sort_keys=True))
+
+
+@cache
+def _validator(path: Path, schema_json: str) -> jsonschema.Draft7Validator:
+    return jsonschema.Draft7Validator(
+        json.loads(schema_json), format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
+    )
+
+
+def load_schema_file(path: Path, tier: str) -> SchemaInfo:
+    """Read and check one schema file; errors name the file."""
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise DataError(f"not valid JSON: {e.msg}", str(path), e.lineno) from None
+    try:
+        jsonschema.Draft7Validator.check_schema(schema)
+    except jsonschema.SchemaError as e:
+        pointer = "/" + "/".join(str(p) for p in e.absolute_path)
+        raise DataError(f"not a valid JSON Schema at {pointer}: {e.message}", str(path)) from None
+    if schema.get("type") != "object":
+        raise DataError("top-level schema type must be 'object'", str(path))
+    return SchemaInfo(path.stem, tier, schema, path)
+
+
+def load_schemas(schema_dir: str | Path | None = None) -> dict[str, SchemaInfo]:
+    """Schemas under `schema_dir/{simple,medium,complex}/*.json` (default: the packaged 24).
+
+    >>> schemas = load_schemas()
+    >>> len(schemas), sorted({s.tier for s in schemas.values()})
+    (24, ['complex', 'medium', 'simple'])
+    """
+    root = Path(schema_dir) if schema_dir else PACKAGE_SCHEMA_DIR
+    return _load_schemas_cached(root.resolve())
+
+
+@cache
+def _load_schemas_cached(root: Path) -> dict[str, SchemaInfo]:
+    if not root.is_dir():
+        raise DataError("schema folder not found", str(root))
+    found: dict[str, SchemaInfo] = {}
+    for tier in TIERS:
+        for path in sorted((root / tier).glob("*.json")):
+            info = load_schema_file(path, tier)
+            if info.schema_id in found:
+                raise DataError(f"schema id {info.schema_id!r} appears in two tiers", str(path))
+            found[info.schema_id] = info
+    if not found:
+        raise DataError(f"no schemas in {'/'.join(TIERS)} subfolders", str(root))
+    return found
+
+
+def get_schema(schemas: dict[str, SchemaInfo], schema_id: str, where: str = "") -> SchemaInfo:
+    """Look up a schema id, or fail with the list of known ids."""
+    try:
+        return schemas[schema_id]
+    except KeyError:
+        known = ", ".join(sorted(schemas))
+        prefix = f"{where}: " if where else ""
+        raise DataError(f"{prefix}unknown schema id {schema_id!r} (known: {known})") from None

@@ -1,0 +1,61 @@
+"""What every generation backend takes and returns. Backends know nothing of metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass
+class GenerationRequest:
+    """One prompt to complete."""
+
+    prompt: str
+    """The full prompt text (already formatted by `slmbench.prompts.build_prompt`)."""
+    max_new_tokens: int
+    """Hard cap on generated tokens for this prompt."""
+    schema: dict | None = None
+    """JSON Schema to constrain decoding to (None: unconstrained)."""
+    stop_at_json: bool = True
+    """Stop as soon as the first complete top-level JSON value has been generated."""
+
+
+@dataclass
+class Generation:
+    """One completion with its measured timings (nothing assumed)."""
+
+    text: str
+    """Generated text only (no prompt), special tokens removed."""
+    prompt_tokens: int
+    generated_tokens: int
+    ttft_s: float
+    """Time to first token: prompt processing plus the first sampled token."""
+    total_s: float
+    """Wall time of the whole generation of this request (for a batch: the batch's time)."""
+    hit_limit: bool
+    """True when generation stopped because max_new_tokens was reached."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Backend-specific notes (e.g. `constrained: "fallback"`)."""
+
+    @property
+    def decode_tokens_per_s(self) -> float:
+        decode_time = self.total_s - self.ttft_s
+        steps = self.generated_tokens - 1
+        return steps / decode_time if steps > 0 and decode_time > 0 else 0.0
+
+
+class Backend(Protocol):
+    """A loaded model that turns prompts into completions."""
+
+    name: str
+    """Backend name: `transformers`, `openai`, `llamacpp`."""
+    tokenizer: Any
+    """A transformers tokenizer (chat template, token counts), or None if the backend has none."""
+
+    def generate(self, requests: list[GenerationRequest]) -> list[Generation]:
+        """Greedy, deterministic completions, one per request, in order."""
+        ...
+
+    def info(self) -> dict[str, Any]:
+        """Model and hardware facts: name, params, size_on_disk_bytes, dtype, device, threads."""
+        ...
