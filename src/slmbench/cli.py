@@ -16,6 +16,7 @@ STAGE_CLIS = (
     "slmbench.eval.cli",
     "slmbench.train.cli",
     "slmbench.decode.cli",
+    "slmbench.decode.export_cli",
     "slmbench.report.cli",
     "slmbench.pipeline",
 )
@@ -50,8 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"slmbench {args.command}: error: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
-        print(f"slmbench {args.command}: interrupted (rerun the same command to resume)",
-              file=sys.stderr)
+        print(
+            f"slmbench {args.command}: interrupted (rerun the same command to resume)",
+            file=sys.stderr,
+        )
         return 130
     return int(result or 0)
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 PROMPT_STYLES = ("paper", "chat", "chat-schema")
 DEFAULT_STYLE = "chat"
 INSTRUCTION = "Extract the structured JSON data from the following text."
-PAPER_TEMPLATE = "Extract the structured JSON data from the following text.\n\nInput: {text}\n\nOutput:"
+PAPER_TEMPLATE = INSTRUCTION + "\n\nInput: {text}\n\nOutput:"
 
 
 class ChatTokenizer(Protocol):
@@ -92,16 +92,27 @@ def build_prompt(
     """
     if style == "paper":
         return PAPER_TEMPLATE.format(text=text)
-    if style not in PROMPT_STYLES:
-        raise ValueError(f"unknown prompt style {style!r} (known: {', '.join(PROMPT_STYLES)})")
+    messages = build_messages(text, style, schema)
     if tokenizer is None:
         raise ValueError(f"prompt style {style!r} needs a tokenizer with a chat template")
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+
+def build_messages(text: str, style: str, schema: dict | None = None) -> list[dict] | None:
+    """The chat messages of a chat style (None for `paper`), for backends that apply the
+    chat template themselves (OpenAI-compatible servers).
+
+    >>> build_messages("Name: Ada", "chat")[0]["role"]
+    'user'
+    """
+    if style not in PROMPT_STYLES:
+        raise ValueError(f"unknown prompt style {style!r} (known: {', '.join(PROMPT_STYLES)})")
+    if style == "paper":
+        return None
     if style == "chat-schema" and schema is None:
         raise ValueError("prompt style 'chat-schema' needs the row's schema")
     content = user_message(text, schema if style == "chat-schema" else None)
-    return tokenizer.apply_chat_template(
-        [{"role": "user", "content": content}], tokenize=False, add_generation_prompt=True
-    )
+    return [{"role": "user", "content": content}]
 
 
 def answer_prefix(style: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,16 +81,18 @@ def parse_row(
     )
 
 
-def read_rows(
+def iter_rows(
     path: str | Path,
     schemas: dict[str, SchemaInfo] | None = None,
     require_gold: bool = True,
-) -> list[Row]:
-    """Read a JSONL dataset (ours or original v3). Errors name the file and line."""
+) -> Iterator[tuple[int, Row]]:
+    """Yield `(line number, row)` of a JSONL dataset; errors name the file and line.
+
+    For tools that report per line (the validator); most callers want `read_rows`.
+    """
     path = Path(path)
     if not path.is_file():
         raise DataError("dataset file not found", str(path))
-    rows: list[Row] = []
     seen: set[str] = set()
     with path.open(encoding="utf-8") as f:
         for lineno, text in enumerate(f, start=1):
@@ -98,15 +101,25 @@ def read_rows(
             try:
                 obj = json.loads(text)
             except json.JSONDecodeError as e:
-                raise DataError(f"malformed JSON: {e.msg} (column {e.colno})", str(path), lineno)
+                raise DataError(
+                    f"malformed JSON: {e.msg} (column {e.colno})", str(path), lineno
+                ) from None
             row = parse_row(obj, str(path), lineno, schemas, require_gold)
             if row.id in seen:
                 raise DataError(f"duplicate id {row.id!r}", str(path), lineno)
             seen.add(row.id)
-            rows.append(row)
-    if not rows:
+            yield lineno, row
+    if not seen:
         raise DataError("dataset is empty", str(path))
-    return rows
+
+
+def read_rows(
+    path: str | Path,
+    schemas: dict[str, SchemaInfo] | None = None,
+    require_gold: bool = True,
+) -> list[Row]:
+    """Read a JSONL dataset (ours or original v3). Errors name the file and line."""
+    return [row for _, row in iter_rows(path, schemas, require_gold)]
 
 
 def write_rows(rows: list[Row], path: str | Path) -> None:

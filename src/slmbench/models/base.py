@@ -18,6 +18,8 @@ class GenerationRequest:
     """JSON Schema to constrain decoding to (None: unconstrained)."""
     stop_at_json: bool = True
     """Stop as soon as the first complete top-level JSON value has been generated."""
+    messages: list[dict] | None = None
+    """The same prompt as chat messages (chat styles), for backends that template themselves."""
 
 
 @dataclass
