@@ -23,11 +23,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     validate.add_argument(
         "--against", type=Path, help="another split that must share no prompt with FILE"
     )
+    validate.add_argument(
+        "--max-failures",
+        type=int,
+        default=50,
+        metavar="N",
+        help="failure lines to print (default 50; 0 = all)",
+    )
+    validate.add_argument("--json", action="store_true", help="print the report as JSON")
     validate.set_defaults(func=run_validate)
 
     stats = data_sub.add_parser("stats", help="rows per tier/schema and lengths in tokens")
     stats.add_argument("file", type=Path)
     stats.add_argument("--schemas", type=Path, help="schema folder (default: packaged)")
+    stats.add_argument(
+        "--no-tokens",
+        action="store_true",
+        help="characters only (skip loading the embedded model's tokenizer)",
+    )
     stats.set_defaults(func=run_stats)
 
 
@@ -35,21 +48,39 @@ def run_build(args: argparse.Namespace) -> int:
     from slmbench.data.generate import build_dataset
 
     manifest = build_dataset(args.out, seed=args.seed, n_train=args.train, n_test=args.test)
-    print(f"wrote {args.out}/train.jsonl ({manifest['counts']['train']['total']} rows), "
-          f"{args.out}/test.jsonl ({manifest['counts']['test']['total']} rows), manifest.json")
+    print(
+        f"wrote {args.out}/train.jsonl ({manifest['counts']['train']['total']} rows), "
+        f"{args.out}/test.jsonl ({manifest['counts']['test']['total']} rows), manifest.json"
+    )
     return 0
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from slmbench.data.validate import validate_file
+    from slmbench.data.validate import report_json, validate_file
 
     report = validate_file(args.file, schema_dir=args.schemas, against=args.against)
-    print(report.render())
+    if args.json:
+        print(report_json(report))
+    else:
+        print(report.render(max_failures=args.max_failures or None))
     return 0 if report.ok else 1
+
+
+def embedded_token_counter():
+    """Token counts in the embedded model's tokenizer (imported here: data has no model code)."""
+    from transformers import AutoTokenizer
+
+    from slmbench.models.embedded import embedded_model_dir
+
+    tokenizer = AutoTokenizer.from_pretrained(embedded_model_dir())
+    return lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
 def run_stats(args: argparse.Namespace) -> int:
     from slmbench.data.stats import dataset_stats, render_stats
 
-    print(render_stats(dataset_stats(args.file, schema_dir=args.schemas)))
+    count_tokens = None if args.no_tokens else embedded_token_counter()
+    print(
+        render_stats(dataset_stats(args.file, schema_dir=args.schemas, count_tokens=count_tokens))
+    )
     return 0

@@ -62,6 +62,7 @@ _NUMBER = re.compile(
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<exp>[eE][-+]?\d+)?"
 )
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_COMPOSITE = frozenset(("$ref", "anyOf", "oneOf", "allOf"))
 
 
 def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern:
@@ -128,6 +129,8 @@ def _join(prefix: str, key: str | int) -> str:
 
 def _branches(node: dict, root: dict) -> list[dict]:
     """The node and its anyOf/oneOf/allOf alternatives, with local `$ref`s followed."""
+    if not _COMPOSITE.intersection(node):
+        return [node]
     node = _deref(node, root)
     out = [node]
     for keyword in ("anyOf", "oneOf", "allOf"):

@@ -68,7 +68,7 @@ def parse_row(
         raise DataError(f"row {obj['id']!r} has no gold 'expected_output'", path, line)
     known = {"id", "schema_id", "schema_name", "complexity", "prompt", "expected_output", "style"}
     extra = {k: v for k, v in obj.items() if k not in known}
-    if "schema_name" in obj and "schema_id" not in obj:
+    if "schema_name" in obj:  # v3 rows carry it alone or beside schema_id: keep it either way
         extra["schema_name"] = obj["schema_name"]
     return Row(
         id=str(obj["id"]),

@@ -33,7 +33,8 @@ class Generation:
     ttft_s: float
     """Time to first token: prompt processing plus the first sampled token."""
     total_s: float
-    """Wall time of the whole generation of this request (for a batch: the batch's time)."""
+    """Wall time from the start of the backend's `generate` call until this request finished
+    (rows of one batch finish at different times; each is timed on its own)."""
     hit_limit: bool
     """True when generation stopped because max_new_tokens was reached."""
     meta: dict[str, Any] = field(default_factory=dict)

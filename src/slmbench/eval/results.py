@@ -1,0 +1,197 @@
+"""The files of an eval run folder and their provenance: `run_config.json` (what the run is,
+written at start and checked on resume), `predictions.jsonl` (appended per batch) and
+`results.json` (written at the end; format in the team brief's saved-run contract)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from slmbench.errors import DataError, SlmbenchError
+
+RESULTS_SCHEMA_VERSION = 1
+RUN_CONFIG = "run_config.json"
+PREDICTIONS = "predictions.jsonl"
+RESULTS = "results.json"
+IDENTITY_KEYS = (
+    "model",
+    "adapter",
+    "backend",
+    "base_url",
+    "data_sha256",
+    "schemas_sha256",
+    "prompt_style",
+    "constrained",
+    "max_new_tokens",
+    "dtype",
+)
+"""Config keys that change what a run predicts: a folder holds one value of each."""
+VERSIONED_PACKAGES = (
+    "slmbench",
+    "torch",
+    "transformers",
+    "peft",
+    "accelerate",
+    "jsonschema",
+    "numpy",
+    "llguidance",
+    "llama_cpp_python",
+)
+
+
+def package_versions() -> dict[str, str]:
+    """Python and the installed versions of the packages that shape results."""
+    versions = {"python": platform.python_version()}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name.replace("_", "-"))
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def git_hash(start: Path | None = None) -> str:
+    """`git rev-parse HEAD` of the repository holding this package (or `start`), else
+    "unknown"."""
+    out = _git(["rev-parse", "HEAD"], start)
+    return out.strip() if out else "unknown"
+
+
+def git_dirty(start: Path | None = None) -> bool | None:
+    """Whether tracked files differ from HEAD (None outside a repository)."""
+    out = _git(["status", "--porcelain", "--untracked-files=no"], start)
+    return None if out is None else bool(out.strip())
+
+
+def _git(args: list[str], start: Path | None) -> str | None:
+    where = start or Path(__file__).resolve().parent
+    try:
+        done = subprocess.run(["git", *args], cwd=where, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def hardware() -> dict[str, Any]:
+    """CPU model and counts, memory, OS: what latency figures depend on."""
+    info: dict[str, Any] = {
+        "machine": platform.machine(),
+        "system": f"{platform.system()} {platform.release()}",
+        "cpu": _cpu_model() or platform.processor() or "unknown",
+        "logical_cpus": os.cpu_count(),
+    }
+    try:
+        import psutil
+
+        info["physical_cpus"] = psutil.cpu_count(logical=False)
+        info["memory_gb"] = round(psutil.virtual_memory().total / 2**30, 1)
+    except ImportError:
+        pass
+    return info
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        return None
+    return None
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (MB)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports KiB, macOS bytes.
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def check_run_config(run_dir: Path, config: dict) -> None:
+    """Refuse to mix runs: raise (naming the differing keys) if `run_dir` already holds a run
+    whose identity differs from `config`. Writes nothing."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise SlmbenchError(f"--out {run_dir} is a file, not a run folder")
+    path = run_dir / RUN_CONFIG
+    if path.is_file():
+        try:
+            existing = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise DataError(f"unreadable run config: {e.msg}", str(path)) from None
+        differing = [k for k in IDENTITY_KEYS if existing.get(k) != config.get(k)]
+        if differing:
+            details = "; ".join(
+                f"{k}: {existing.get(k)!r} there, {config.get(k)!r} now" for k in differing
+            )
+            raise SlmbenchError(
+                f"{run_dir} holds a different run ({details}); "
+                "use another --out folder or delete that one"
+            )
+    elif (run_dir / PREDICTIONS).exists():
+        raise SlmbenchError(
+            f"{run_dir} holds predictions but no {RUN_CONFIG}: not a resumable eval run"
+        )
+
+
+def write_json(path: Path, obj: Any) -> None:
+    """Write JSON atomically (a crash never leaves half a file)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_predictions(path: Path, repair: bool = False) -> list[dict]:
+    """Rows of a `predictions.jsonl`. A last line cut short by an interruption is dropped
+    (and, with `repair`, cut from the file so that appending continues cleanly); any other
+    malformed line is an error naming it."""
+    if not path.is_file():
+        return []
+    data = path.read_bytes()
+    complete = data.rfind(b"\n") + 1
+    if complete < len(data) and repair:
+        with path.open("r+b") as f:
+            f.truncate(complete)
+    rows = []
+    for lineno, line in enumerate(data[:complete].decode("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as e:
+            raise DataError(f"malformed prediction line: {e.msg}", str(path), lineno) from None
+    return rows
+
+
+def load_run(run_dir: str | Path) -> tuple[dict, list[dict]]:
+    """(results.json, or run_config.json for an unfinished run; predictions) of a run folder."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise SlmbenchError(f"run folder not found: {run_dir}")
+    predictions = read_predictions(run_dir / PREDICTIONS)
+    if not predictions:
+        raise SlmbenchError(f"no predictions in {run_dir} (expected {PREDICTIONS})")
+    for name in (RESULTS, RUN_CONFIG):
+        path = run_dir / name
+        if path.is_file():
+            try:
+                return json.loads(path.read_text(encoding="utf-8")), predictions
+            except json.JSONDecodeError as e:
+                raise DataError(f"not valid JSON: {e.msg}", str(path), e.lineno) from None
+    raise SlmbenchError(f"{run_dir} has neither {RESULTS} nor {RUN_CONFIG}")
+
+
+def dataset_sha256(meta: dict) -> str | None:
+    """The dataset hash recorded in a results.json or run_config.json."""
+    return (meta.get("dataset") or {}).get("sha256") or meta.get("data_sha256")

@@ -1,0 +1,371 @@
+"""The eval loop: rows -> prompts -> length-sorted batches -> backend -> scored predictions,
+appended per batch to `RUN_DIR/predictions.jsonl` (so that rerunning resumes), then
+`results.json` with intervals, errors, latency and provenance."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slmbench.data.rows import Row, file_sha256, read_rows
+from slmbench.data.schemas import SchemaInfo, load_schemas
+from slmbench.errors import SlmbenchError
+from slmbench.eval.results import (
+    PREDICTIONS,
+    RUN_CONFIG,
+    check_run_config,
+    read_predictions,
+    write_json,
+)
+from slmbench.eval.scoring import score_output
+from slmbench.eval.summary import build_results, print_summary
+from slmbench.prompts import (
+    DEFAULT_STYLE,
+    PROMPT_STYLES,
+    build_messages,
+    build_prompt,
+    format_answer,
+)
+
+ANSWER_TOKEN_FACTOR = 1.5
+ANSWER_TOKEN_MARGIN = 16
+CHARS_PER_TOKEN_ESTIMATE = 3
+"""Without a tokenizer (remote backends) gold answers are counted as ceil(chars / 3) tokens."""
+DEFAULT_MAX_NEW_TOKENS = 1024
+DEFAULT_BATCH_SIZE = 8
+
+
+@dataclass
+class EvalOptions:
+    """Everything `slmbench eval` takes."""
+
+    data: str
+    out: str
+    model: str | None = None
+    adapter: str | None = None
+    schemas: str | None = None
+    prompt_style: str | None = None
+    limit: int | None = None
+    batch_size: int = DEFAULT_BATCH_SIZE
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
+    backend: str = "transformers"
+    base_url: str | None = None
+    dtype: str | None = None
+    device: str | None = None
+    threads: int | None = None
+    constrained: str | None = None
+    progress: bool = True
+
+
+@dataclass
+class Example:
+    row: Row
+    schema: SchemaInfo
+    prompt: str
+    messages: list[dict] | None
+    prompt_length: int
+    max_new_tokens: int
+
+
+BackendFactory = Callable[[EvalOptions, str, str | None], Any]
+
+
+def max_new_tokens_for(answer_tokens: int, cap: int) -> int:
+    """The generation budget of one example, from its gold answer's length.
+
+    >>> max_new_tokens_for(100, 1024), max_new_tokens_for(2000, 1024)
+    (166, 1024)
+    """
+    return min(cap, math.ceil(ANSWER_TOKEN_FACTOR * answer_tokens) + ANSWER_TOKEN_MARGIN)
+
+
+def token_policy(cap: int, has_tokenizer: bool) -> str:
+    counted = (
+        "tokens of the formatted gold answer (model tokenizer)"
+        if has_tokenizer
+        else f"ceil(chars / {CHARS_PER_TOKEN_ESTIMATE}) of the formatted gold answer (no tokenizer)"
+    )
+    return (
+        f"per example: min({cap}, ceil({ANSWER_TOKEN_FACTOR} * gold_tokens) + "
+        f"{ANSWER_TOKEN_MARGIN}), gold_tokens = {counted}; greedy, stop at the first "
+        "complete JSON value or end of sequence"
+    )
+
+
+def schemas_sha256(schemas: dict[str, SchemaInfo]) -> str:
+    """A hash of the schema set (ids, tiers, contents), independent of file formatting."""
+    canonical = json.dumps(
+        {sid: [info.tier, info.schema] for sid, info in sorted(schemas.items())}, sort_keys=True
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def run_eval(
+    opts: EvalOptions,
+    backend_factory: BackendFactory | None = None,
+    echo: Callable[[str], None] = print,
+) -> dict:
+    """Evaluate, resuming from `opts.out` if it holds the same run; returns results.json."""
+    _check_numbers(opts)
+    adapter_dir, recipe = _resolve_adapter(opts.adapter)
+    model = opts.model or _base_model(adapter_dir, recipe)
+    if recipe is None and adapter_dir is None:
+        recipe = _model_recipe(model)
+    style, style_source = _prompt_style(opts.prompt_style, recipe)
+
+    schemas = load_schemas(opts.schemas)
+    rows = read_rows(opts.data, schemas)
+    if opts.limit:
+        rows = rows[: opts.limit]
+    run_dir = Path(opts.out)
+    config = {
+        "model": model,
+        "adapter": str(adapter_dir) if adapter_dir else None,
+        "backend": opts.backend,
+        "base_url": opts.base_url,
+        "data": str(opts.data),
+        "data_sha256": file_sha256(opts.data),
+        "schemas": str(opts.schemas) if opts.schemas else "packaged",
+        "schemas_sha256": schemas_sha256(schemas),
+        "prompt_style": style,
+        "prompt_style_source": style_source,
+        "constrained": opts.constrained,
+        "max_new_tokens": opts.max_new_tokens,
+        "dtype": opts.dtype,
+        "device": opts.device,
+        "threads": opts.threads,
+        "batch_size": opts.batch_size,
+        "limit": opts.limit,
+    }
+    check_run_config(run_dir, config)  # before loading a model: fail fast
+
+    backend = (backend_factory or _load_backend)(opts, model, config["adapter"])
+    tokenizer = getattr(backend, "tokenizer", None)
+    config["max_new_tokens_policy"] = token_policy(opts.max_new_tokens, tokenizer is not None)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_json(run_dir / RUN_CONFIG, config)
+
+    examples = build_examples(rows, schemas, style, tokenizer, opts.max_new_tokens)
+    predictions_path = run_dir / PREDICTIONS
+    done = {p["id"] for p in read_predictions(predictions_path, repair=True)}
+    todo = [ex for ex in examples if ex.row.id not in done]
+    if done:
+        echo(f"resuming {run_dir}: {len(examples) - len(todo)} of {len(examples)} done")
+
+    session_start = time.perf_counter()
+    if todo:
+        _generate_all(backend, todo, opts, predictions_path, len(examples) - len(todo))
+    session_wall = time.perf_counter() - session_start
+
+    wanted = {ex.row.id for ex in examples}
+    by_id: dict[str, dict] = {}
+    for p in read_predictions(predictions_path):
+        if p["id"] in wanted:
+            by_id.setdefault(p["id"], p)  # the first prediction of an id counts
+    predictions = list(by_id.values())
+    missing = wanted - by_id.keys()
+    if missing:
+        raise SlmbenchError(f"{len(missing)} examples have no prediction; rerun to resume")
+    results = build_results(
+        config=config,
+        predictions=predictions,
+        backend_info=_backend_info(backend),
+        trained_from=recipe,
+        session_wall_s=session_wall,
+    )
+    write_json(run_dir / "results.json", results)
+    print_summary(results, echo=echo)
+    echo(f"wrote {run_dir / 'results.json'}")
+    return results
+
+
+def _check_numbers(opts: EvalOptions) -> None:
+    for name in ("batch_size", "max_new_tokens", "limit", "threads"):
+        value = getattr(opts, name)
+        if value is not None and value < 1:
+            raise SlmbenchError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+    if opts.prompt_style is not None and opts.prompt_style not in PROMPT_STYLES:
+        raise SlmbenchError(
+            f"unknown prompt style {opts.prompt_style!r} (known: {', '.join(PROMPT_STYLES)})"
+        )
+
+
+def _resolve_adapter(adapter: str | None) -> tuple[Path | None, dict | None]:
+    if not adapter:
+        return None, None
+    from slmbench.models.registry import resolve_adapter
+
+    return resolve_adapter(adapter)
+
+
+def _base_model(adapter_dir: Path | None, recipe: dict | None) -> str:
+    if adapter_dir is None:
+        raise SlmbenchError("no model given: pass --model (or --adapter of a train run)")
+    from slmbench.models.registry import adapter_base_model
+
+    return adapter_base_model(adapter_dir, recipe)
+
+
+def _model_recipe(model: str) -> dict | None:
+    """The recipe of a full fine-tune train run given as --model (RUN or RUN/model)."""
+    path = Path(model).expanduser()
+    if not path.is_dir():
+        return None
+    from slmbench.models.registry import read_recipe
+
+    return read_recipe(path)
+
+
+def _prompt_style(requested: str | None, recipe: dict | None) -> tuple[str, str]:
+    """The prompt style and where it came from: --prompt, else the train recipe's."""
+    if requested:
+        return requested, "--prompt"
+    trained = (recipe or {}).get("prompt_style")
+    if trained:
+        if trained not in PROMPT_STYLES:
+            raise SlmbenchError(f"train recipe names unknown prompt style {trained!r}")
+        return trained, "train recipe"
+    return DEFAULT_STYLE, "default"
+
+
+def _load_backend(opts: EvalOptions, model: str, adapter: str | None) -> Any:
+    from slmbench.models.registry import load_backend
+
+    options = {
+        "dtype": opts.dtype,
+        "device": opts.device,
+        "threads": opts.threads,
+        "base_url": opts.base_url,
+        "constrained": opts.constrained,
+    }
+    return load_backend(opts.backend, model, adapter=adapter, **options)
+
+
+def _backend_info(backend: Any) -> dict:
+    info = getattr(backend, "info", None)
+    return dict(info()) if callable(info) else {}
+
+
+def build_examples(
+    rows: list[Row],
+    schemas: dict[str, SchemaInfo],
+    style: str,
+    tokenizer: Any,
+    cap: int,
+) -> list[Example]:
+    """Prompts (only via `slmbench.prompts`), prompt lengths and token budgets of rows.
+    Without a tokenizer, chat styles go to the backend as messages."""
+    prompts, all_messages = [], []
+    for row in rows:
+        schema = schemas[row.schema_id].schema
+        messages = build_messages(row.prompt, style, schema)
+        if style == "paper" or tokenizer is not None:
+            prompt = build_prompt(row.prompt, style, tokenizer, schema)
+        else:
+            prompt = messages[-1]["content"]
+        prompts.append(prompt)
+        all_messages.append(messages)
+    answers = [format_answer(row.expected_output) for row in rows]
+    if tokenizer is not None:
+        prompt_lengths = _token_counts(tokenizer, prompts)
+        answer_tokens = _token_counts(tokenizer, answers)
+    else:
+        prompt_lengths = [len(p) for p in prompts]
+        answer_tokens = [math.ceil(len(a) / CHARS_PER_TOKEN_ESTIMATE) for a in answers]
+    return [
+        Example(
+            row=row,
+            schema=schemas[row.schema_id],
+            prompt=prompt,
+            messages=messages,
+            prompt_length=length,
+            max_new_tokens=max_new_tokens_for(tokens, cap),
+        )
+        for row, prompt, messages, length, tokens in zip(
+            rows, prompts, all_messages, prompt_lengths, answer_tokens, strict=True
+        )
+    ]
+
+
+def _token_counts(tokenizer: Any, texts: list[str]) -> list[int]:
+    encoded = tokenizer(texts, add_special_tokens=False)["input_ids"]
+    return [len(ids) for ids in encoded]
+
+
+def length_sorted_batches(examples: list[Example], batch_size: int) -> list[list[Example]]:
+    """Batches of similar prompt length (longest first, ties by id: deterministic), so that
+    padding is small and the slowest batches come first (memory peak known early)."""
+    ordered = sorted(examples, key=lambda ex: (-ex.prompt_length, ex.row.id))
+    return [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
+
+
+def _generate_all(
+    backend: Any, todo: list[Example], opts: EvalOptions, path: Path, already_done: int
+) -> None:
+    from tqdm import tqdm
+
+    from slmbench.models.base import GenerationRequest
+
+    warmup = getattr(backend, "warmup", None)
+    if callable(warmup):
+        warmup()
+    total = already_done + len(todo)
+    with (
+        tqdm(
+            total=total, initial=already_done, unit="ex", desc="eval", disable=not opts.progress
+        ) as bar,
+        path.open("a", encoding="utf-8") as out,
+    ):
+        for batch in length_sorted_batches(todo, opts.batch_size):
+            requests = [
+                GenerationRequest(
+                    prompt=ex.prompt,
+                    max_new_tokens=ex.max_new_tokens,
+                    schema=ex.schema.schema if opts.constrained else None,
+                    stop_at_json=True,
+                    messages=ex.messages,
+                )
+                for ex in batch
+            ]
+            started = time.perf_counter()
+            generations = backend.generate(requests)
+            batch_wall = time.perf_counter() - started
+            if len(generations) != len(batch):
+                raise RuntimeError(
+                    f"backend returned {len(generations)} generations for {len(batch)} prompts"
+                )
+            for ex, gen in zip(batch, generations, strict=True):
+                row = prediction_row(ex, gen, opts.constrained, batch_wall / len(batch))
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.flush()
+            bar.update(len(batch))
+
+
+def prediction_row(ex: Example, gen: Any, constrained: str | None, wall_share_s: float) -> dict:
+    """One `predictions.jsonl` line (fields of the saved-run contract, plus the token budget
+    and this example's share of its batch's wall time)."""
+    scores = score_output(gen.text, ex.row.expected_output, ex.schema.validator(), gen.hit_limit)
+    meta = gen.meta or {}
+    return {
+        "id": ex.row.id,
+        "schema_id": ex.row.schema_id,
+        "complexity": ex.row.complexity,
+        "raw_output": gen.text,
+        **scores,
+        "prompt_tokens": gen.prompt_tokens,
+        "generated_tokens": gen.generated_tokens,
+        "ttft_ms": round(gen.ttft_s * 1000, 3),
+        "total_ms": round(gen.total_s * 1000, 3),
+        "decode_tok_s": round(gen.decode_tokens_per_s, 3),
+        "hit_limit": bool(gen.hit_limit),
+        "constrained": meta.get("constrained") or ("on" if constrained else "off"),
+        "max_new_tokens": ex.max_new_tokens,
+        "wall_ms_share": round(wall_share_s * 1000, 3),
+        "stop": meta.get("stop"),
+    }

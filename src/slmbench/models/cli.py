@@ -1,0 +1,76 @@
+"""`slmbench models`: the registered models and whether each can be loaded offline now."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    models = sub.add_parser(
+        "models", help="list registered models and whether each is available offline"
+    )
+    models.add_argument("--json", action="store_true", help="print the list as JSON")
+    models.set_defaults(func=run_models)
+
+
+def run_models(args: argparse.Namespace) -> int:
+    from slmbench.models.registry import MODELS, model_available_offline
+
+    rows = [
+        {
+            "name": spec.name,
+            "hub_id": spec.hub_id,
+            "params": spec.params,
+            "license": spec.license,
+            "source": spec.source,
+            "offline": model_available_offline(spec),
+            "description": spec.description,
+        }
+        for spec in MODELS.values()
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(format_table(rows))
+    print(
+        "\nAlso accepted by --model: a local transformers folder, a `slmbench train` run "
+        "folder, or any hub id (org/name) in the local HF cache."
+    )
+    return 0
+
+
+def format_table(rows: list[dict]) -> str:
+    """Rows as an aligned text table.
+
+    >>> print(format_table([{"name": "m", "hub_id": "o/m", "params": 134_515_008,
+    ...     "license": "MIT", "source": "hub", "offline": False, "description": "d"}]))
+    name  params  license  offline  hub id  notes
+    m     134.5M  MIT      no       o/m     d
+    """
+    from slmbench.models.registry import format_params
+
+    header = ("name", "params", "license", "offline", "hub id", "notes")
+    lines = [
+        (
+            row["name"],
+            format_params(row["params"]),
+            row["license"],
+            _offline_label(row),
+            row["hub_id"],
+            row["description"],
+        )
+        for row in rows
+    ]
+    columns = zip(header, *lines, strict=True)
+    widths = [max(len(str(cell)) for cell in column) for column in columns]
+    return "\n".join(
+        "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in (header, *lines)
+    )
+
+
+def _offline_label(row: dict) -> str:
+    if not row["offline"]:
+        return "no"
+    return "yes (embedded)" if row["source"] == "embedded" else "yes (HF cache)"

@@ -1,0 +1,355 @@
+"""llama.cpp backend: runs GGUF models through llama-cpp-python, greedy and batch 1.
+
+The prompt text is the one the transformers backend gets (`slmbench.prompts.build_prompt` with
+this backend's HF `tokenizer`); llama.cpp tokenizes it itself (special tokens parsed), so the
+timings are those of a real llama.cpp deployment. Optional JSON-schema constraints use
+llama.cpp's own grammar engine (`LlamaGrammar.from_json_schema`).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from slmbench.errors import SlmbenchError
+from slmbench.jsontext import json_value_end
+from slmbench.models.base import Generation, GenerationRequest
+
+LLAMA_CPP_VERSION = "0.3.36"
+LLAMA_CPP_INSTALL = (
+    'CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" '
+    f"pip install llama-cpp-python=={LLAMA_CPP_VERSION} (builds from source, a few minutes)"
+)
+CONSTRAINED_MODES = ("strict", "lenient")
+DEFAULT_MAX_ITEMS = 64
+# Architectures that llama.cpp loads from GGUF but that do not generate text on their own.
+NOT_CAUSAL_LM = {
+    "bert", "nomic-bert", "nomic-bert-moe", "neo-bert", "jina-bert-v2", "jina-bert-v3",
+    "modern-bert", "eurobert", "t5", "t5encoder", "clip", "wavtokenizer-dec",
+}  # fmt: skip
+# String formats whose llama.cpp grammar is stricter than the data (a timezone is required,
+# at most 3 fractional digits): left unconstrained so the model writes what it was taught.
+LOOSENED_FORMATS = {"date-time", "time"}
+
+
+def tokenizer_dir_for(gguf_path: str | Path) -> Path:
+    """The HF tokenizer folder that `slmbench export` saves beside a GGUF file.
+
+    >>> tokenizer_dir_for("runs/a/gguf/model-q8_0.gguf").as_posix()
+    'runs/a/gguf/model-q8_0.tokenizer'
+    """
+    return Path(gguf_path).with_suffix(".tokenizer")
+
+
+def grammar_schema(schema: dict, max_items: int = DEFAULT_MAX_ITEMS) -> dict:
+    """The schema given to llama.cpp's grammar compiler: arrays get a `maxItems` bound (an
+    unbounded list can loop inside the grammar until the token cap) and formats stricter than
+    the data are dropped. The input is not modified.
+
+    >>> grammar_schema({"type": "object", "properties": {
+    ...     "tags": {"type": "array", "items": {"type": "string", "format": "date-time"}},
+    ...     "ids": {"type": "array", "maxItems": 3, "items": {"type": "string"}}}}, 10)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'type': 'object', 'properties': {'tags': {'type': 'array',
+      'items': {'type': 'string'}, 'maxItems': 10},
+      'ids': {'type': 'array', 'maxItems': 3, 'items': {'type': 'string'}}}}
+    """
+    out = copy.deepcopy(schema)
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+            return
+        if not isinstance(node, dict):
+            return
+        if node.get("format") in LOOSENED_FORMATS:
+            del node["format"]
+        kind = node.get("type")
+        if (kind == "array" or (isinstance(kind, list) and "array" in kind)) and (
+            "maxItems" not in node
+        ):
+            node["maxItems"] = max_items
+        for key, value in node.items():
+            if key not in ("enum", "const", "default", "examples"):
+                visit(value)
+
+    visit(out)
+    return out
+
+
+def schema_label(schema: dict) -> str:
+    """A short name for a schema in error messages.
+
+    >>> schema_label({"title": "invoice", "type": "object"})
+    "'invoice'"
+    >>> schema_label({"type": "object", "properties": {"a": {}, "b": {}}})
+    'with properties a, b'
+    """
+    for key in ("title", "$id"):
+        if isinstance(schema.get(key), str):
+            return repr(schema[key])
+    props = schema.get("properties")
+    if isinstance(props, dict) and props:
+        return "with properties " + ", ".join(list(props)[:6])
+    return json.dumps(schema)[:80]
+
+
+def check_gguf_causal_lm(path: Path) -> dict[str, Any]:
+    """Metadata (`architecture`, `file_type`, `recipe`) of a GGUF file that holds a decoder LM;
+    a clear error for anything else."""
+    with path.open("rb") as f:
+        magic = f.read(4)
+    if magic != b"GGUF":
+        raise SlmbenchError(f"{path} is not a GGUF file (the llamacpp backend runs .gguf models)")
+    from gguf import GGUFReader
+
+    try:
+        reader = GGUFReader(path)
+    except Exception as e:  # noqa: BLE001 - a corrupt file is the user's to fix, in one line
+        raise SlmbenchError(f"{path}: unreadable GGUF ({e})") from None
+
+    def field(key: str) -> Any:
+        value = reader.fields.get(key)
+        return value.contents() if value is not None else None
+
+    arch, kind = field("general.architecture"), field("general.type")
+    if not arch:
+        raise SlmbenchError(f"{path}: GGUF without general.architecture: not a model")
+    if kind not in (None, "model"):
+        raise SlmbenchError(f"{path}: GGUF of type {kind!r}, not a model (LoRA or projector?)")
+    if arch in NOT_CAUSAL_LM:
+        raise SlmbenchError(f"{path}: architecture {arch!r} is not a causal (text-generating) LM")
+    if not any(t.name == "token_embd.weight" for t in reader.tensors):
+        raise SlmbenchError(f"{path}: no token embedding tensor: not a causal LM")
+    return {
+        "architecture": arch,
+        "file_type": field("general.file_type"),
+        "recipe": field("slmbench.recipe"),
+    }
+
+
+def file_type_name(code: int | None) -> str:
+    """`general.file_type` as a dtype label.
+
+    >>> file_type_name(3), file_type_name(0), file_type_name(None)
+    ('q4_1', 'f32', 'unknown')
+    """
+    if code is None:
+        return "unknown"
+    from gguf import LlamaFileType
+
+    try:
+        name = LlamaFileType(code).name
+    except ValueError:
+        return f"type{code}"
+    return name.removeprefix("MOSTLY_").removeprefix("ALL_").lower()
+
+
+class LlamaCppBackend:
+    """Greedy generation with llama.cpp on the CPU."""
+
+    name = "llamacpp"
+
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        adapter: str | Path | None = None,
+        *,
+        constrained: str | None = None,
+        threads: int | None = None,
+        n_ctx: int | None = None,
+        tokenizer: str | Path | None = None,
+        max_items: int | None = None,
+        batch_size: int | None = None,
+    ):
+        """Load a GGUF model.
+
+        model: the embedded model's name (`smollm2-135m-instruct`, also the default when None),
+            a `.gguf` file, or a folder holding exactly one (e.g. `RUN/gguf/` of `slmbench
+            export`). LoRA adapters are not applied at run time: export them first.
+        adapter: must be None (the registry passes it positionally to every backend).
+        constrained: None (free decoding), "strict" (a schema llama.cpp cannot compile is an
+            error) or "lenient" (such a schema decodes unconstrained, `meta["constrained"]`
+            = "fallback").
+        threads: CPU threads for prompt and generation (default: all cores).
+        n_ctx: context size in tokens (default: the model's training context).
+        tokenizer: HF tokenizer folder for prompt formatting (default: the one `slmbench export`
+            saved beside the file, the embedded model's, else built from the GGUF itself).
+        max_items: `maxItems` given to unbounded arrays under constraints (default 64).
+        batch_size: accepted for symmetry with other backends; llama.cpp runs batch 1.
+        """
+        if adapter is not None:
+            raise SlmbenchError(
+                "the llamacpp backend runs GGUF files and cannot apply an adapter: run "
+                f"`slmbench export {adapter} --format gguf` and pass the .gguf as --model"
+            )
+        if constrained not in (None, *CONSTRAINED_MODES):
+            raise SlmbenchError(f"constrained must be strict or lenient, not {constrained!r}")
+        try:
+            import llama_cpp
+        except ImportError:
+            raise SlmbenchError(f"llama-cpp-python is not installed: {LLAMA_CPP_INSTALL}") from None
+
+        self.model_name, self.path, tokenizer_dir = _resolve_gguf(model)
+        self.gguf_meta = check_gguf_causal_lm(self.path)
+        self.constrained = constrained
+        self.max_items = max_items or DEFAULT_MAX_ITEMS
+        self.threads = threads or os.cpu_count() or 1
+        self.tokenizer = _load_tokenizer(self.path, tokenizer or tokenizer_dir)
+        try:
+            self.llm = llama_cpp.Llama(
+                model_path=str(self.path),
+                n_ctx=n_ctx or 0,
+                n_threads=self.threads,
+                n_threads_batch=self.threads,
+                verbose=False,
+            )
+        except ValueError as e:
+            raise SlmbenchError(f"llama.cpp could not load {self.path}: {e}") from None
+        self._llama_cpp = llama_cpp
+        self._grammars: dict[str, Any] = {}
+
+    # --- Backend protocol -----------------------------------------------------------------
+
+    def generate(self, requests: list[GenerationRequest]) -> list[Generation]:
+        return [self._generate_one(request) for request in requests]
+
+    def info(self) -> dict[str, Any]:
+        llama_cpp = self._llama_cpp
+        recipe = self.gguf_meta.get("recipe")
+        return {
+            "name": self.model_name,
+            "path": str(self.path),
+            "params": int(llama_cpp.llama_model_n_params(self.llm.model)),
+            "size_on_disk_bytes": self.path.stat().st_size,
+            "dtype": file_type_name(self.gguf_meta.get("file_type")),
+            "device": "cpu",
+            "threads": self.threads,
+            "n_ctx": self.llm.n_ctx(),
+            "backend": self.name,
+            "llama_cpp_version": llama_cpp.__version__,
+            "trained_from": json.loads(recipe) if recipe else None,
+        }
+
+    # --- generation -----------------------------------------------------------------------
+
+    def _generate_one(self, request: GenerationRequest) -> Generation:
+        llm, llama_cpp = self.llm, self._llama_cpp
+        grammar, constrained = self._grammar_for(request.schema)
+        start = time.perf_counter()
+        prompt_ids = llm.tokenize(request.prompt.encode("utf-8"), add_bos=True, special=True)
+        budget = min(request.max_new_tokens, llm.n_ctx() - len(prompt_ids))
+        if budget <= 0:
+            raise SlmbenchError(
+                f"prompt of {len(prompt_ids)} tokens does not fit the context of "
+                f"{llm.n_ctx()} tokens (raise n_ctx)"
+            )
+        vocab = llm.model.vocab if hasattr(llm.model, "vocab") else llm._model.vocab
+        text_bytes = bytearray()
+        generated, ttft, stop = 0, 0.0, "limit"
+        llm.reset()  # no KV prefix reuse between requests: each one is timed in full
+        tokens = llm.generate(prompt_ids, temp=0.0, repeat_penalty=1.0, grammar=grammar)
+        for token in tokens:
+            generated += 1
+            if generated == 1:
+                ttft = time.perf_counter() - start
+            if llama_cpp.llama_vocab_is_eog(vocab, token):
+                stop = "eos"
+                break
+            piece = llm.detokenize([token])
+            text_bytes += piece
+            if (
+                request.stop_at_json
+                and (b"}" in piece or b"]" in piece)
+                and json_value_end(text_bytes.decode("utf-8", errors="replace")) is not None
+            ):
+                stop = "json"
+                break
+            if generated >= budget:
+                break
+        tokens.close()
+        total = time.perf_counter() - start
+        return Generation(
+            text=text_bytes.decode("utf-8", errors="replace"),
+            prompt_tokens=len(prompt_ids),
+            generated_tokens=generated,
+            ttft_s=ttft,
+            total_s=total,
+            hit_limit=stop == "limit",
+            meta={"constrained": constrained, "stop": stop},
+        )
+
+    def _grammar_for(self, schema: dict | None) -> tuple[Any, str]:
+        """(compiled grammar or None, value of `meta["constrained"]`), cached per schema."""
+        if self.constrained is None or schema is None:
+            return None, "off"
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            self._grammars[key] = self._compile(schema)
+        grammar = self._grammars[key]
+        return grammar, "on" if grammar is not None else "fallback"
+
+    def _compile(self, schema: dict) -> Any:
+        from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
+
+        llama_cpp = self._llama_cpp
+        try:
+            gbnf = json_schema_to_gbnf(json.dumps(grammar_schema(schema, self.max_items)))
+            # Parse once here: a grammar llama.cpp rejects would otherwise crash the sampler.
+            sampler = llama_cpp.llama_sampler_init_grammar(
+                self.llm._model.vocab, gbnf.encode("utf-8"), b"root"
+            )
+            if not sampler:
+                raise ValueError("llama.cpp rejected the generated grammar")
+            llama_cpp.llama_sampler_free(sampler)
+        except Exception as e:  # noqa: BLE001 - any compiler failure is reported the same way
+            if self.constrained == "strict":
+                raise SlmbenchError(
+                    f"schema {schema_label(schema)} cannot be compiled to a llama.cpp grammar "
+                    f"({e}); use --constrained lenient to decode it unconstrained"
+                ) from None
+            return None
+        return LlamaGrammar.from_string(gbnf, verbose=False)
+
+
+def _resolve_gguf(model: str | Path | None) -> tuple[str, Path, Path | None]:
+    """(display name, GGUF file, HF tokenizer folder if known) for the `model` argument."""
+    from slmbench.models.embedded import EMBEDDED_NAME, embedded_gguf_path, embedded_model_dir
+
+    if model is None or str(model).lower() == EMBEDDED_NAME:
+        return EMBEDDED_NAME, embedded_gguf_path(), embedded_model_dir()
+    path = Path(model).expanduser()
+    if path.is_dir():
+        found = sorted(path.glob("*.gguf"))
+        if len(found) != 1:
+            raise SlmbenchError(
+                f"{path} holds {len(found)} .gguf files: pass the one to run "
+                "(the llamacpp backend runs GGUF files; `slmbench export` writes them)"
+            )
+        path = found[0]
+    if not path.is_file():
+        raise SlmbenchError(
+            f"model {model!r} is neither {EMBEDDED_NAME!r} nor a .gguf file; "
+            "the llamacpp backend runs GGUF files (`slmbench export RUN --format gguf`)"
+        )
+    beside = tokenizer_dir_for(path)
+    return path.stem, path, beside if beside.is_dir() else None
+
+
+def _load_tokenizer(gguf_path: Path, tokenizer_dir: str | Path | None) -> Any:
+    from transformers import AutoTokenizer
+
+    if tokenizer_dir is not None:
+        return AutoTokenizer.from_pretrained(tokenizer_dir)
+    try:  # transformers rebuilds a HF tokenizer (with chat template) from GGUF metadata
+        return AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
+    except Exception as e:  # noqa: BLE001
+        raise SlmbenchError(
+            f"no HF tokenizer for {gguf_path}: none saved at {tokenizer_dir_for(gguf_path)} "
+            f"and transformers could not build one from the GGUF ({e}); pass tokenizer=FOLDER"
+        ) from None

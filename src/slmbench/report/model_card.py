@@ -1,0 +1,269 @@
+"""Hugging Face model cards (`model_card.md`) for the fine-tuned models found among the runs.
+
+One card per fine-tuned model: a train run (with the eval runs that scored its adapter/model),
+or a fine-tuned eval run whose train run folder was not given. The YAML metadata block is built
+with huggingface_hub's `ModelCardData`/`EvalResult`, so it has the Hub's `model-index` layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from slmbench.report.formatting import MISSING, ci_text, num, pct, short_model_name, short_sha, slug
+from slmbench.report.load import EvalRun, RunSet, TrainRun, recipe_name
+from slmbench.report.result_tables import (
+    MAIN_METRICS,
+    NOT_HYPERPARAMETERS,
+    flatten_recipe,
+    tiers_of,
+    train_data_facts,
+    value_text,
+)
+
+# (contract metric, Hub metric type, display name)
+CARD_METRICS = (
+    ("json_exact", "exact_match", "JSONExact"),
+    ("field_f1", "f1", "Field F1"),
+    ("schema_valid", "schema_compliance", "Schema compliance"),
+    ("valid_json", "valid_json", "Valid JSON"),
+)
+LICENSE = "apache-2.0"
+TAGS = ["slmbench", "json-extraction", "structured-output", "information-extraction", "edgejson"]
+
+
+@dataclass
+class FineTunedModel:
+    name: str
+    train_run: TrainRun | None
+    evals: list[EvalRun] = field(default_factory=list)
+
+    @property
+    def recipe(self) -> dict:
+        if self.train_run is not None:
+            return self.train_run.recipe
+        return next((e.recipe for e in self.evals if e.recipe), {}) or {}
+
+    @property
+    def base_model(self) -> str:
+        if self.recipe.get("base_model"):
+            return str(self.recipe["base_model"])
+        return self.evals[0].base_model if self.evals else "unknown"
+
+    @property
+    def is_adapter(self) -> bool:
+        method = str(self.recipe.get("method") or "").lower()
+        if self.train_run is not None:
+            return (self.train_run.path / "adapter").is_dir() or "lora" in method
+        return any(e.config.get("adapter") for e in self.evals) or "lora" in method
+
+
+def fine_tuned_models(runs: RunSet) -> list[FineTunedModel]:
+    """Each train run, plus fine-tuned eval runs not linked to one (grouped by adapter path)."""
+    models = {id(t): FineTunedModel(t.name, t) for t in runs.trains}
+    unlinked: dict[str, FineTunedModel] = {}
+    for run in runs.evals:
+        if run.train_run is not None:
+            models[id(run.train_run)].evals.append(run)
+        elif run.is_fine_tuned:
+            where = str(run.config.get("adapter") or run.config.get("model") or run.path)
+            name = run.model_tag or Path(where).name
+            unlinked.setdefault(where, FineTunedModel(name, None)).evals.append(run)
+    return list(models.values()) + list(unlinked.values())
+
+
+def _eval_results(model: FineTunedModel) -> list:
+    from huggingface_hub import EvalResult
+
+    out = []
+    for run in model.evals:
+        ds = run.dataset
+        for contract, hub_type, display in CARD_METRICS:
+            value = run.value(contract)
+            if value is None:
+                continue
+            out.append(
+                EvalResult(
+                    task_type="text-generation",
+                    task_name="Structured JSON extraction",
+                    dataset_type="json",
+                    dataset_name=f"EdgeJSON ({ds.get('path')})",
+                    dataset_split="test",
+                    dataset_revision=run.sha256,
+                    metric_type=hub_type,
+                    metric_name=display,
+                    metric_value=round(100 * value, 1),
+                )
+            )
+    return out
+
+
+def card_metadata(model: FineTunedModel) -> str:
+    """The YAML front matter (without the `---` fences)."""
+    from huggingface_hub import ModelCardData
+
+    facts = train_data_facts(model.train_run.meta) if model.train_run else {}
+    data = facts.get("path") or model.recipe.get("data")
+    data_card = ModelCardData(
+        model_name=model.name,
+        base_model=model.base_model,
+        license=LICENSE,
+        language=["en"],
+        library_name="peft" if model.is_adapter else "transformers",
+        pipeline_tag="text-generation",
+        datasets=[str(data)] if data else ["edgejson"],
+        metrics=[m[1] for m in CARD_METRICS],
+        tags=TAGS + (["lora", "peft"] if model.is_adapter else ["full-fine-tune"]),
+        eval_results=_eval_results(model) or None,
+    )
+    return data_card.to_yaml()
+
+
+def _results_section(model: FineTunedModel) -> list[str]:
+    if not model.evals:
+        return ["No eval run of this model was given to the report: no measured results."]
+    header = ["Dataset", "n", "Backend"] + [t for _, t in MAIN_METRICS]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for run in model.evals:
+        cells = [
+            f"`{run.dataset.get('path')}` ({short_sha(run.sha256)})",
+            num(run.n),
+            str(run.config.get("backend") or MISSING),
+        ]
+        for name, _ in MAIN_METRICS:
+            m = run.metric(name)
+            ci = ci_text(m.get("ci_low"), m.get("ci_high"))
+            cells.append(pct(m.get("value")) + (f" {ci}" if ci else ""))
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "Percentages; brackets: 95% interval. Measured by `slmbench eval`."]
+    for run in model.evals:
+        tiers = tiers_of([run])
+        if tiers:
+            by_tier = ", ".join(f"{t} {pct(run.value('json_exact', t))}" for t in tiers)
+            lines += ["", f"JSONExact by tier on `{run.dataset.get('path')}`: {by_tier}."]
+    return lines
+
+
+def _training_section(model: FineTunedModel) -> list[str]:
+    recipe = flatten_recipe(model.recipe)
+    lines = [f"Recipe `{recipe_name(model.recipe)}`."]
+    if model.recipe.get("description"):
+        lines[0] += f" {model.recipe['description']}"
+    lines += ["", "| Hyperparameter | Value |", "|---|---|"]
+    lines += [
+        f"| {k} | {value_text(v)} |" for k, v in recipe.items() if k not in NOT_HYPERPARAMETERS
+    ]
+    if model.train_run is not None:
+        meta = model.train_run.meta
+        facts = train_data_facts(meta)
+        wall = f"{facts['wall_s'] / 60:.1f} min" if facts.get("wall_s") else MISSING
+        hardware = meta.get("hardware")
+        if isinstance(hardware, dict):
+            hardware = hardware.get("cpu")
+        rows = facts.get("n_train_rows") or facts.get("n_rows")
+        lines += [
+            "",
+            f"- Training data: `{facts.get('path') or MISSING}` "
+            f"(sha256 `{facts.get('sha256') or MISSING}`), {num(rows)} training rows; "
+            f"{num(facts.get('truncated'))} truncated and {num(facts.get('dropped'))} dropped "
+            "at the maximum length.",
+            f"- {num(facts.get('global_step'))} optimizer steps, final training loss "
+            f"{num(facts.get('train_loss'), 3)}, wall time {wall} on {hardware or MISSING}.",
+            f"- Git commit: `{meta.get('git_hash') or MISSING}`.",
+        ]
+        versions = meta.get("versions")
+        if isinstance(versions, dict) and versions:
+            lines.append("- Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".")
+    return lines
+
+
+def _usage_section(model: FineTunedModel) -> list[str]:
+    style = model.recipe.get("prompt_style") or "chat"
+    if model.is_adapter:
+        load = [
+            "from peft import AutoPeftModelForCausalLM",
+            'model = AutoPeftModelForCausalLM.from_pretrained("PATH/TO/adapter")',
+        ]
+    else:
+        load = [
+            "from transformers import AutoModelForCausalLM",
+            'model = AutoModelForCausalLM.from_pretrained("PATH/TO/model")',
+        ]
+    return [
+        "```python",
+        load[0],
+        "from transformers import AutoTokenizer",
+        "",
+        "from slmbench.prompts import build_prompt",
+        "",
+        load[1],
+        'tokenizer = AutoTokenizer.from_pretrained("PATH/TO/run")',
+        f'prompt = build_prompt(text, style="{style}", tokenizer=tokenizer, schema=schema)',
+        "```",
+        "",
+        f"The model was trained with SLMBench's `{style}` prompt style; other prompt formats "
+        "lower its accuracy. `slmbench eval` reproduces the results above.",
+    ]
+
+
+def render_model_card(model: FineTunedModel) -> str:
+    base = model.base_model
+    method = str(model.recipe.get("method") or ("lora" if model.is_adapter else "full"))
+    method = {"lora": "LoRA", "qlora": "QLoRA", "full": "full-parameter"}.get(
+        method.lower(), method
+    )
+    parts = [
+        "---",
+        card_metadata(model).rstrip("\n"),
+        "---",
+        "",
+        f"# {model.name}",
+        "",
+        f"A {method} fine-tune of [{short_model_name(base)}](https://huggingface.co/{base}) "
+        "that extracts a JSON object following a given schema from text (EdgeJSON task), "
+        "trained and evaluated with SLMBench on CPU.",
+        "",
+        "## Results",
+        "",
+        *_results_section(model),
+        "",
+        "## Training recipe",
+        "",
+        *_training_section(model),
+        "",
+        "## How to use",
+        "",
+        *_usage_section(model),
+        "",
+        "## Limitations",
+        "",
+        "Results hold for the datasets above (synthetic EdgeJSON-style texts in English). Long, "
+        "nested outputs (complex tier) are the hardest: check outputs against the schema "
+        "before use.",
+        "",
+        "## Provenance",
+        "",
+        f"Generated by `slmbench report` from {_sources(model)}.",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _sources(model: FineTunedModel) -> str:
+    folders = ([model.train_run.path] if model.train_run else []) + [e.path for e in model.evals]
+    return ", ".join(f"`{p}`" for p in folders)
+
+
+def write_model_cards(runs: RunSet, out_dir: Path) -> list[Path]:
+    """`out_dir/<model slug>/model_card.md` for each fine-tuned model; returns the paths."""
+    written = []
+    used: set[str] = set()
+    for model in fine_tuned_models(runs):
+        name = slug(model.name)
+        while name in used:
+            name += "-2"
+        used.add(name)
+        path = out_dir / name / "model_card.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_model_card(model), encoding="utf-8")
+        written.append(path)
+    return written

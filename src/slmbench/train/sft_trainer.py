@@ -1,0 +1,91 @@
+"""The `Trainer` subclass (length-grouped batches, generation-based validation) and the mapping
+from a recipe to `TrainingArguments`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader
+from transformers import Trainer, TrainingArguments
+
+from slmbench.train.recipe import Recipe
+
+
+class AnswerOnlyTrainer(Trainer):
+    """A `Trainer` whose training batches come from a length-grouped batch sampler and whose
+    evaluation adds the generation-based scores (`eval_json_exact`, `eval_valid_json`) to the
+    validation loss."""
+
+    def __init__(self, *args: Any, batch_sampler: Any, generation_validator: Any = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.batch_sampler = batch_sampler
+        self.generation_validator = generation_validator
+
+    def get_train_dataloader(self) -> DataLoader:
+        # The Trainer reaches the sampler's set_epoch through accelerate's wrappers, and
+        # skip_first_batches on resume keeps it: the data order depends on (seed, epoch) only.
+        loader = DataLoader(
+            self.train_dataset,
+            batch_sampler=self.batch_sampler,
+            collate_fn=self.data_collator,
+            num_workers=self.args.dataloader_num_workers,
+            pin_memory=self.args.dataloader_pin_memory,
+        )
+        return self.accelerator.prepare(loader)
+
+    def evaluation_loop(
+        self,
+        dataloader,
+        description,
+        prediction_loss_only=None,
+        ignore_keys=None,
+        metric_key_prefix="eval",
+    ):
+        output = super().evaluation_loop(
+            dataloader, description, prediction_loss_only, ignore_keys, metric_key_prefix
+        )
+        if self.generation_validator is not None:
+            scores = self.generation_validator(self.accelerator.unwrap_model(self.model))
+            output.metrics.update({f"{metric_key_prefix}_{k}": v for k, v in scores.items()})
+        return output
+
+
+def training_arguments(
+    recipe: Recipe, checkpoints_dir: Path, bf16: bool, has_eval: bool
+) -> TrainingArguments:
+    """The recipe as `TrainingArguments` (checkpoints under RUN_DIR/checkpoints)."""
+    evaluate_periodically = has_eval and recipe.eval_every_steps > 0
+    return TrainingArguments(
+        output_dir=str(checkpoints_dir),
+        per_device_train_batch_size=recipe.per_device_batch_size,
+        per_device_eval_batch_size=recipe.per_device_batch_size,
+        gradient_accumulation_steps=recipe.grad_accum_steps,
+        num_train_epochs=recipe.epochs,
+        max_steps=recipe.max_steps,
+        learning_rate=recipe.learning_rate,
+        lr_scheduler_type=recipe.lr_scheduler,
+        warmup_steps=recipe.warmup_ratio,  # a float below 1 is a ratio of the total steps
+        weight_decay=recipe.weight_decay,
+        max_grad_norm=recipe.max_grad_norm,
+        bf16=bf16,
+        use_cpu=not torch.cuda.is_available(),  # transformers refuses bf16 on CPU without it
+        activation_checkpointing=recipe.gradient_checkpointing,
+        seed=recipe.seed,
+        data_seed=recipe.seed,
+        logging_steps=recipe.logging_steps,
+        logging_first_step=True,
+        include_num_input_tokens_seen="non_padding",
+        eval_strategy="steps" if evaluate_periodically else "no",
+        eval_steps=recipe.eval_every_steps if evaluate_periodically else None,
+        save_strategy="steps",
+        save_steps=recipe.save_every_steps,
+        save_total_limit=recipe.save_total_limit,
+        report_to="none",
+        remove_unused_columns=False,
+        label_names=["labels"],
+        dataloader_num_workers=0,
+        dataloader_pin_memory=torch.cuda.is_available(),
+        disable_tqdm=False,
+    )

@@ -1,0 +1,118 @@
+"""Recipes: the packaged JSON files, typed overrides, and the errors a user sees (exit 2)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+
+import pytest
+
+from slmbench.cli import build_parser, main
+from slmbench.errors import SlmbenchError
+from slmbench.train.recipe import (
+    RECIPE_FIELDS,
+    Recipe,
+    apply_overrides,
+    cli_flag,
+    field_docs,
+    load_recipe,
+    recipe_from_dict,
+    recipe_names,
+)
+
+
+def test_packaged_recipes_parse_and_name_every_field():
+    assert recipe_names() == ["paper", "quick", "recommended"]
+    from importlib import resources
+
+    for name in recipe_names():
+        text = resources.files("slmbench").joinpath(f"configs/{name}.json").read_text()
+        assert set(json.loads(text)) == set(RECIPE_FIELDS), name
+        recipe, source = load_recipe(name)
+        assert isinstance(recipe, Recipe) and source == name
+        assert recipe.description
+
+
+def test_paper_recipe_is_the_published_setup():
+    paper, _ = load_recipe("paper")
+    assert (paper.method, paper.lora_r, paper.lora_alpha, paper.lora_dropout) == (
+        "lora", 16, 32, 0.1
+    )
+    assert paper.target_modules == ["q_proj", "k_proj", "v_proj", "o_proj"]
+    assert (paper.learning_rate, paper.per_device_batch_size, paper.grad_accum_steps) == (
+        3e-4, 4, 4
+    )
+    assert (paper.epochs, paper.max_length) == (3.0, 512)
+
+
+def test_recommended_is_marked_provisional():
+    recommended, _ = load_recipe("recommended")
+    assert "provisional" in recommended.description.lower()
+
+
+def test_every_field_has_a_docstring_and_a_flag(capsys):
+    docs = field_docs()
+    assert set(docs) == {f.name for f in fields(Recipe)}
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "--help"])
+    help_text = capsys.readouterr().out
+    for name in RECIPE_FIELDS:
+        assert cli_flag(name) in help_text
+
+
+def test_overrides_are_typed():
+    recipe = apply_overrides(
+        Recipe(),
+        {"lora_r": "32", "epochs": "1.5", "target_modules": "all-linear", "token_budget": "none",
+         "gradient_checkpointing": "true", "bf16": "false", "seed": None},
+        "command line",
+    )
+    assert (recipe.lora_r, recipe.epochs, recipe.target_modules) == (32, 1.5, "all-linear")
+    assert recipe.token_budget is None and recipe.gradient_checkpointing is True
+    assert recipe.bf16 == "false" and recipe.seed == Recipe().seed
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"epochs": "three"}, "'epochs' must be a number"),
+        ({"lora_r": 2.5}, "'lora_r' must be an integer"),
+        ({"method": "qlora"}, "'method' must be one of lora, full"),
+        ({"target_modules": [1]}, "'target_modules' must be a list of strings"),
+        ({"learning_rat": 0.1}, "unknown recipe field 'learning_rat'"),
+        ({"max_length": 0}, "'max_length' must be at least 1"),
+        ({"lora_dropout": 1.5}, "'lora_dropout' must be in [0, 1)"),
+    ],
+)
+def test_bad_recipe_values_name_the_field(data, message):
+    with pytest.raises(SlmbenchError) as info:
+        recipe_from_dict(data, "my.json")
+    assert message in str(info.value) and "my.json" in str(info.value)
+
+
+def _cli_error(capsys, argv: list[str]) -> str:
+    code = main(argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1, err
+    return err
+
+
+def test_cli_rejects_a_bad_flag_value(capsys, tmp_path):
+    err = _cli_error(capsys, ["train", "--model", "m", "--data", str(tmp_path / "x.jsonl"),
+                              "--out", str(tmp_path / "run"), "--learning-rate", "abc"])
+    assert "'learning_rate' must be a number, got 'abc'" in err
+
+
+def test_cli_rejects_a_bad_config_file(capsys, tmp_path):
+    config = tmp_path / "recipe.json"
+    config.write_text(json.dumps({"epochs": "three"}))
+    err = _cli_error(capsys, ["train", "--model", "m", "--data", str(tmp_path / "x.jsonl"),
+                              "--out", str(tmp_path / "run"), "--config", str(config)])
+    assert "'epochs' must be a number, got 'three'" in err and str(config) in err
+
+
+def test_cli_lists_recipes_for_an_unknown_name(capsys, tmp_path):
+    err = _cli_error(capsys, ["train", "--model", "m", "--data", str(tmp_path / "x.jsonl"),
+                              "--out", str(tmp_path / "run"), "--recipe", "fast"])
+    assert "unknown recipe 'fast'" in err and "paper, quick, recommended" in err
