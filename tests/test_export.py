@@ -66,7 +66,10 @@ def exported(lora_run, tmp_path_factory):
 def prompts(tokenizer) -> list[str]:
     from slmbench.prompts import build_prompt
 
-    return [build_prompt(PROMPT_TEXTS[0], "chat", tokenizer), build_prompt(PROMPT_TEXTS[1], "paper")]
+    return [
+        build_prompt(PROMPT_TEXTS[0], "chat", tokenizer),
+        build_prompt(PROMPT_TEXTS[1], "paper"),
+    ]
 
 
 def test_merged_adapter_changes_the_model(merged_model, tiny_model_dir):
@@ -190,7 +193,9 @@ def test_llamacpp_greedy_tokens_match_merged_model(quant, exported, merged_model
         if quant == "f32":
             assert got == expected
         else:  # f16 rounding may only flip a near-tie, after which the sequences differ freely
-            first = next((i for i, (a, b) in enumerate(zip(got, expected)) if a != b), None)
+            first = next(
+                (i for i, (a, b) in enumerate(zip(got, expected, strict=True)) if a != b), None
+            )
             assert first is None or margins[first] < 0.01, (first, margins)
 
 

@@ -115,7 +115,6 @@ def test_registry_loads_the_backend_and_rejects_unknown_options(tmp_path):
 
     with pytest.raises(SlmbenchError, match="do not apply to the llamacpp backend"):
         load_backend("llamacpp", "smollm2-135m-instruct", dtype="bf16")
-    pytest.importorskip("llama_cpp")
     not_gguf = tmp_path / "weights.safetensors"
     not_gguf.write_bytes(b"\x00" * 64)
     with pytest.raises(SlmbenchError, match="not a GGUF file"):
@@ -129,8 +128,10 @@ def test_tiny_gguf_limit_and_counts(tiny_gguf, tokenizer):
     pytest.importorskip("llama_cpp")
     backend = LlamaCppBackend(str(tiny_gguf), threads=2, n_ctx=512)
     prompts = ["Hello there", "Extract: {"]
-    gens = backend.generate([GenerationRequest(p, max_new_tokens=6, stop_at_json=False) for p in prompts])
-    for prompt, gen in zip(prompts, gens):
+    gens = backend.generate(
+        [GenerationRequest(p, max_new_tokens=6, stop_at_json=False) for p in prompts]
+    )
+    for prompt, gen in zip(prompts, gens, strict=True):
         assert gen.prompt_tokens == len(tokenizer.encode(prompt))
         assert 1 <= gen.generated_tokens <= 6
         assert gen.hit_limit == (gen.meta["stop"] == "limit")

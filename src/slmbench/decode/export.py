@@ -29,7 +29,8 @@ from slmbench.models.llamacpp_backend import LLAMA_CPP_INSTALL, tokenizer_dir_fo
 QUANTS = ("f32", "f16", "q8_0", "q4_k_m")
 DEFAULT_QUANT = "q8_0"
 
-# HF architecture -> (gguf.MODEL_ARCH member, whether q/k rows are permuted to llama.cpp's RoPE layout).
+# HF architecture -> (gguf.MODEL_ARCH member, whether q/k rows are permuted to llama.cpp's
+# RoPE layout).
 # llama.cpp's `llama` arch rotates interleaved pairs while HF Llama rotates halves; `qwen2` uses
 # the NeoX (halves) layout natively, so its weights are written unchanged.
 ARCHITECTURES = {
@@ -175,7 +176,10 @@ def write_gguf(
     rope_theta, rope_type = _rope(config)
     if rope_type not in ("default", None):
         raise SlmbenchError(f"cannot export RoPE scaling {rope_type!r} to GGUF (only default)")
-    n_head, n_kv = config.num_attention_heads, config.num_key_value_heads or config.num_attention_heads
+    n_head, n_kv = (
+        config.num_attention_heads,
+        config.num_key_value_heads or config.num_attention_heads,
+    )
     head_dim = getattr(config, "head_dim", None) or config.hidden_size // n_head
     file_type = {
         "f32": gguf.LlamaFileType.ALL_F32,
@@ -330,7 +334,9 @@ def quantize_with_llama_cpp(source: Path, target: Path, quant: str) -> None:
     try:
         import llama_cpp
     except ImportError:
-        raise SlmbenchError(f"--quant {quant} needs llama-cpp-python: {LLAMA_CPP_INSTALL}") from None
+        raise SlmbenchError(
+            f"--quant {quant} needs llama-cpp-python: {LLAMA_CPP_INSTALL}"
+        ) from None
     ftype = {"q4_k_m": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_K_M}[quant]
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = ftype

@@ -35,7 +35,8 @@ def run_export(args: argparse.Namespace) -> int:
     from slmbench.decode.export import export_gguf
 
     result = export_gguf(args.run_dir, args.out, args.quant)
-    print(f"wrote {result.path} ({result.quant}, {result.size_bytes / 1e6:.1f} MB) from {result.source}")
+    size_mb = result.size_bytes / 1e6
+    print(f"wrote {result.path} ({result.quant}, {size_mb:.1f} MB) from {result.source}")
     print(f"tokenizer: {result.tokenizer_dir}")
     print(f"run it: slmbench eval --backend llamacpp --model {result.path}")
     return 0

@@ -190,13 +190,12 @@ class LlamaCppBackend:
             )
         if constrained not in (None, *CONSTRAINED_MODES):
             raise SlmbenchError(f"constrained must be strict or lenient, not {constrained!r}")
+        self.model_name, self.path, tokenizer_dir = _resolve_gguf(model)
+        self.gguf_meta = check_gguf_causal_lm(self.path)
         try:
             import llama_cpp
         except ImportError:
             raise SlmbenchError(f"llama-cpp-python is not installed: {LLAMA_CPP_INSTALL}") from None
-
-        self.model_name, self.path, tokenizer_dir = _resolve_gguf(model)
-        self.gguf_meta = check_gguf_causal_lm(self.path)
         self.constrained = constrained
         self.max_items = max_items or DEFAULT_MAX_ITEMS
         self.threads = threads or os.cpu_count() or 1

@@ -25,6 +25,7 @@ table { border-collapse: collapse; margin: .8rem 0; font-size: .85rem; }
 caption { text-align: left; font-weight: 600; padding-bottom: .35rem; }
 th, td { padding: .25rem .55rem; border-bottom: 1px solid #e5e5e5; vertical-align: top; }
 td.num, th.num { white-space: nowrap; }
+tbody td:first-child { min-width: 12em; }
 thead th { border-bottom: 2px solid #333; }
 tr.section td { font-style: italic; background: #f4f4f6; }
 .ci { color: #777; font-size: .8em; }

@@ -279,6 +279,8 @@ def error_table(group: DatasetGroup, key: str) -> Table:
         counts = error_counts(run)
         preds = run.predictions
         exact = sum(bool(p.get("json_exact")) for p in preds) if preds else None
+        if exact is None and run.n and run.value("json_exact") is not None:
+            exact = round(run.value("json_exact") * run.n)
         hit = (run.results.get("latency") or {}).get("hit_limit")
         if hit is None and preds:
             hit = sum(bool(p.get("hit_limit")) for p in preds)

@@ -1,0 +1,241 @@
+"""Schema-constrained decoding: the grammar's exact output format, and the logits processor on
+a random tiny Llama (whose unconstrained output is garbage)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema
+import pytest
+
+from slmbench.decode.grammar import GrammarError, compile_schema, grammar_text
+from slmbench.errors import SlmbenchError
+from slmbench.prompts import format_answer
+
+CONTACT = {
+    "title": "Contact",
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "email": {"type": "string", "format": "email"},
+        "born": {"type": "string", "format": "date"},
+        "vip": {"type": "boolean"},
+    },
+    "required": ["name", "email"],
+    "additionalProperties": False,
+}
+ORDER = {
+    "title": "Order",
+    "type": "object",
+    "properties": {
+        "order_id": {"type": "string"},
+        "placed_at": {"type": "string", "format": "date-time"},
+        "status": {"type": "string", "enum": ["open", "shipped", "closed"]},
+        "items": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "sku": {"type": "string"},
+                    "qty": {"type": "integer", "minimum": 1},
+                    "price": {"type": "number", "minimum": 0},
+                },
+                "required": ["sku", "qty"],
+            },
+        },
+        "notes": {"type": ["string", "null"]},
+    },
+    "required": ["order_id", "placed_at", "items"],
+}
+READING = {
+    "title": "Reading",
+    "type": "object",
+    "properties": {
+        "sensor": {"type": "string"},
+        "values": {"type": "array", "items": {"type": "number"}},
+        "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+    },
+    "required": ["sensor", "values"],
+}
+UNSUPPORTED = {
+    "title": "Odd",
+    "type": "object",
+    "properties": {"code": {"type": "string", "not": {"const": "x"}}},
+}
+# Small bounds keep a random model's strings and lists short: generation always completes.
+BOUNDS = {"max_items": 2, "max_string_chars": 6}
+MAX_NEW_TOKENS = 300
+PROMPTS = ["Extract: Ada Lovelace, ada@example.org", "Order 7 placed today", "Sensor t1"]
+SCHEMAS = [CONTACT, ORDER, READING]
+
+
+def accepts(tokenizer, schema: dict, text: str) -> bool:
+    """Whether the schema's grammar takes exactly `text` and then nothing but EOS."""
+    matcher = compile_schema(schema, tokenizer).new_matcher()
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    return (
+        matcher.try_consume_tokens(ids) == len(ids)
+        and matcher.consume_token(tokenizer.eos_token_id)
+        and matcher.is_stopped()
+    )
+
+
+def in_schema_order(value, schema: dict):
+    """The gold object with keys reordered as the schema lists them (recursively)."""
+    if isinstance(value, dict) and "properties" in schema:
+        props = schema["properties"]
+        keys = sorted(value, key=lambda k: list(props).index(k) if k in props else len(props))
+        return {k: in_schema_order(value[k], props.get(k, {})) for k in keys}
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [in_schema_order(v, schema["items"]) for v in value]
+    return value
+
+
+def mask_numbers(text: str) -> str:
+    """JSON text with number literals replaced by `N` (strings untouched)."""
+    token = r'"(?:[^"\\]|\\.)*"|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)'
+    return re.sub(token, lambda m: "N" if m.group(1) else m.group(0), text)
+
+
+def validator(schema: dict) -> jsonschema.Draft7Validator:
+    return jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+
+
+# --- the grammar describes exactly what format_answer writes ---------------------------------
+
+
+def test_grammar_accepts_format_answer_and_rejects_other_spellings(tokenizer):
+    gold = {
+        "order_id": "Ö-12 \"quoted\"\nline",
+        "placed_at": "2005-07-03T17:42:53.545351",
+        "status": "shipped",
+        "items": [{"sku": "a/b", "qty": 2, "price": 9.5}, {"sku": "日本", "qty": 1}],
+        "notes": None,
+    }
+    assert accepts(tokenizer, ORDER, format_answer(gold))
+    assert accepts(tokenizer, ORDER, " " + format_answer(gold))  # the paper style's prefix
+    assert accepts(tokenizer, ORDER, format_answer({**gold, "placed_at": "2005-07-03T17:42:53Z"}))
+    compact = json.dumps(gold, ensure_ascii=False, separators=(",", ":"))
+    pretty = json.dumps(gold, ensure_ascii=False, indent=1)
+    ascii_escaped = json.dumps(gold)
+    swapped = format_answer({"placed_at": gold["placed_at"], **gold})
+    for wrong in (compact, pretty, ascii_escaped, swapped, format_answer(gold) + " "):
+        assert not accepts(tokenizer, ORDER, wrong), wrong
+    assert not accepts(tokenizer, ORDER, format_answer({**gold, "extra": 1}))
+    assert not accepts(tokenizer, CONTACT, format_answer({"name": "A", "email": "a@b.c", "born": "2023-02-29"}))
+    assert accepts(tokenizer, CONTACT, format_answer({"name": "A", "email": "a@b.c", "born": "2024-02-29"}))
+
+
+def test_v3_gold_answers_are_accepted(tokenizer, v3_dir):
+    schemas = {p.stem: json.loads(p.read_text()) for p in (v3_dir / "schemas").glob("*/*.json")}
+    rows = [json.loads(line) for line in (v3_dir / "train.jsonl").read_text().splitlines()]
+    rejected = []
+    for row in rows[::5]:
+        schema = schemas[row.get("schema_id") or row["schema_name"]]
+        gold = in_schema_order(row["expected_output"], schema)
+        if not accepts(tokenizer, schema, format_answer(gold)):
+            rejected.append(row["id"])
+    assert rejected == []
+
+
+def test_packaged_schemas_compile(tokenizer):
+    from slmbench.data.schemas import load_schemas
+
+    try:
+        schemas = load_schemas()
+    except SlmbenchError:
+        pytest.skip("no packaged schemas yet")
+    for info in schemas.values():
+        compiled = compile_schema(info.schema, tokenizer)
+        assert compiled.schema_label
+
+
+def test_compile_is_cached_per_schema_and_keeps_property_order(tokenizer):
+    first = compile_schema(CONTACT, tokenizer)
+    assert compile_schema(json.loads(json.dumps(CONTACT)), tokenizer) is first
+    reordered = {**CONTACT, "properties": dict(reversed(CONTACT["properties"].items()))}
+    assert compile_schema(reordered, tokenizer) is not first
+    assert grammar_text(reordered) != grammar_text(CONTACT)
+
+
+def test_unsupported_schema_error_names_schema_and_keyword(tokenizer):
+    with pytest.raises(GrammarError) as caught:
+        compile_schema(UNSUPPORTED, tokenizer)
+    assert isinstance(caught.value, SlmbenchError)
+    message = str(caught.value)
+    assert "'Odd'" in message and '"not"' in message and "\n" not in message
+
+
+# --- the logits processor on a tiny random model ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_model_dir):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir, padding_side="left")
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32).eval()
+    return model, tokenizer
+
+
+def generate(tiny, prompts, schemas, lenient=False, max_new_tokens=MAX_NEW_TOKENS):
+    """Greedy left-padded batch generation with the processor: (texts, n_tokens, processor)."""
+    from slmbench.decode.constrained import SchemaLogitsProcessor
+
+    model, tokenizer = tiny
+    batch = tokenizer(prompts, return_tensors="pt", padding=True)
+    processor = SchemaLogitsProcessor(tokenizer, schemas, lenient=lenient, **BOUNDS)
+    out = model.generate(
+        **batch,
+        logits_processor=[processor],
+        max_new_tokens=max_new_tokens,
+        do_sample=False,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    new = out[:, batch["input_ids"].shape[1] :]
+    texts = tokenizer.batch_decode(new, skip_special_tokens=True)
+    counts = [int((row != tokenizer.pad_token_id).sum()) for row in new]
+    return texts, counts, processor
+
+
+@pytest.fixture(scope="module")
+def batched(tiny):
+    return generate(tiny, PROMPTS, SCHEMAS)
+
+
+def test_every_output_parses_validates_and_stops(batched):
+    texts, counts, processor = batched
+    assert processor.status == ["on", "on", "on"]
+    for text, count, schema in zip(texts, counts, SCHEMAS, strict=True):
+        assert count < MAX_NEW_TOKENS, f"no EOS after the JSON: {text!r}"
+        parsed = json.loads(text)
+        assert list(validator(schema).iter_errors(parsed)) == []
+        # Same separators and whitespace as the training target (number spelling aside).
+        assert mask_numbers(text.removeprefix(" ")) == mask_numbers(format_answer(parsed))
+
+
+def test_unconstrained_random_model_does_not_produce_json(tiny):
+    texts, _, processor = generate(tiny, PROMPTS[:1], [None], max_new_tokens=20)
+    assert processor.status == ["off"]
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(texts[0])
+
+
+def test_batched_equals_one_by_one(tiny, batched):
+    for i, (prompt, schema) in enumerate(zip(PROMPTS, SCHEMAS, strict=True)):
+        texts, _, _ = generate(tiny, [prompt], [schema])
+        assert texts[0] == batched[0][i]
+
+
+def test_lenient_falls_back_per_row_and_strict_raises(tiny):
+    texts, _, processor = generate(
+        tiny, PROMPTS[:3], [UNSUPPORTED, None, CONTACT], lenient=True, max_new_tokens=40
+    )
+    assert processor.status == ["fallback", "off", "on"]
+    assert '"not"' in processor.errors[0] and processor.errors[1:] == [None, None]
+    assert list(validator(CONTACT).iter_errors(json.loads(texts[2]))) == []
+    with pytest.raises(GrammarError, match="'Odd'"):
+        generate(tiny, PROMPTS[:2], [CONTACT, UNSUPPORTED], lenient=False)
