@@ -100,7 +100,9 @@ def mask_numbers(text: str) -> str:
 
 
 def validator(schema: dict) -> jsonschema.Draft7Validator:
-    return jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    return jsonschema.Draft7Validator(
+        schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
+    )
 
 
 # --- the grammar describes exactly what format_answer writes ---------------------------------
@@ -108,7 +110,7 @@ def validator(schema: dict) -> jsonschema.Draft7Validator:
 
 def test_grammar_accepts_format_answer_and_rejects_other_spellings(tokenizer):
     gold = {
-        "order_id": "Ö-12 \"quoted\"\nline",
+        "order_id": 'Ö-12 "quoted"\nline',
         "placed_at": "2005-07-03T17:42:53.545351",
         "status": "shipped",
         "items": [{"sku": "a/b", "qty": 2, "price": 9.5}, {"sku": "日本", "qty": 1}],
@@ -124,8 +126,12 @@ def test_grammar_accepts_format_answer_and_rejects_other_spellings(tokenizer):
     for wrong in (compact, pretty, ascii_escaped, swapped, format_answer(gold) + " "):
         assert not accepts(tokenizer, ORDER, wrong), wrong
     assert not accepts(tokenizer, ORDER, format_answer({**gold, "extra": 1}))
-    assert not accepts(tokenizer, CONTACT, format_answer({"name": "A", "email": "a@b.c", "born": "2023-02-29"}))
-    assert accepts(tokenizer, CONTACT, format_answer({"name": "A", "email": "a@b.c", "born": "2024-02-29"}))
+    assert not accepts(
+        tokenizer, CONTACT, format_answer({"name": "A", "email": "a@b.c", "born": "2023-02-29"})
+    )
+    assert accepts(
+        tokenizer, CONTACT, format_answer({"name": "A", "email": "a@b.c", "born": "2024-02-29"})
+    )
 
 
 def test_v3_gold_answers_are_accepted(tokenizer, v3_dir):

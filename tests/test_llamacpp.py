@@ -140,6 +140,20 @@ def test_tiny_gguf_limit_and_counts(tiny_gguf, tokenizer):
     assert info["n_ctx"] == 512 and info["dtype"] == "f32" and info["params"] > 1e6
 
 
+def test_tokenizer_rebuilt_from_gguf_when_none_saved_beside(tiny_gguf, tmp_path, tokenizer):
+    pytest.importorskip("llama_cpp")
+    import shutil
+
+    from slmbench.prompts import build_prompt
+
+    alone = tmp_path / "alone.gguf"
+    shutil.copy(tiny_gguf, alone)
+    backend = LlamaCppBackend(str(alone), threads=2, n_ctx=256)
+    prompt = build_prompt("Name: Zoë", "chat", backend.tokenizer)
+    assert prompt == build_prompt("Name: Zoë", "chat", tokenizer)
+    assert backend.tokenizer.encode(prompt) == tokenizer.encode(prompt)
+
+
 def test_prompt_longer_than_context_is_a_clear_error(tiny_gguf):
     pytest.importorskip("llama_cpp")
     backend = LlamaCppBackend(str(tiny_gguf), threads=2, n_ctx=64)
@@ -152,7 +166,7 @@ def test_grammar_forces_schema_valid_json_and_stops_at_its_end(tiny_gguf):
     import jsonschema
 
     backend = LlamaCppBackend(str(tiny_gguf), threads=2, constrained="strict")
-    request = GenerationRequest("Name: Ada, 36", max_new_tokens=200, schema=NAME_SCHEMA)
+    request = GenerationRequest("Name: Ada, 36", max_new_tokens=40, schema=NAME_SCHEMA)
     (gen,) = backend.generate([request])
     # A random model under the grammar still writes valid JSON; it may fill strings until the
     # cap, so validity is asserted only when it completed.

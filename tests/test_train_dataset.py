@@ -70,10 +70,12 @@ def test_long_examples_are_truncated_or_dropped_and_counted(tokenizer):
 
 def test_collator_pads_to_the_longest_and_masks_padding():
     collate = PaddingCollator(pad_token_id=0)
-    batch = collate([
-        {"input_ids": [5, 6, 7], "labels": [-100, 6, 7]},
-        {"input_ids": [8], "labels": [8]},
-    ])
+    batch = collate(
+        [
+            {"input_ids": [5, 6, 7], "labels": [-100, 6, 7]},
+            {"input_ids": [8], "labels": [8]},
+        ]
+    )
     assert batch["input_ids"].tolist() == [[5, 6, 7], [8, 0, 0]]
     assert batch["labels"].tolist() == [[-100, 6, 7], [8, -100, -100]]
     assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
@@ -98,8 +100,9 @@ def test_batches_cover_every_example_once_per_epoch(budget):
         assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
         assert all(1 <= len(b) <= 4 for b in batches)
         if budget:
-            assert all(len(b) == 1 or max(lengths[i] for i in b) * len(b) <= budget
-                       for b in batches)
+            assert all(
+                len(b) == 1 or max(lengths[i] for i in b) * len(b) <= budget for b in batches
+            )
 
 
 @pytest.mark.parametrize("budget", [None, 1500])
@@ -130,8 +133,9 @@ def test_length_grouping_saves_padding():
 
 
 def _rows(counts: dict[str, int]) -> list[Row]:
-    return [Row(f"{s}-{i}", s, "simple", "t", {"a": i}) for s, n in counts.items()
-            for i in range(n)]
+    return [
+        Row(f"{s}-{i}", s, "simple", "t", {"a": i}) for s, n in counts.items() for i in range(n)
+    ]
 
 
 def test_validation_split_is_stratified_and_deterministic():

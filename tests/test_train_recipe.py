@@ -36,11 +36,16 @@ def test_packaged_recipes_parse_and_name_every_field():
 def test_paper_recipe_is_the_published_setup():
     paper, _ = load_recipe("paper")
     assert (paper.method, paper.lora_r, paper.lora_alpha, paper.lora_dropout) == (
-        "lora", 16, 32, 0.1
+        "lora",
+        16,
+        32,
+        0.1,
     )
     assert paper.target_modules == ["q_proj", "k_proj", "v_proj", "o_proj"]
     assert (paper.learning_rate, paper.per_device_batch_size, paper.grad_accum_steps) == (
-        3e-4, 4, 4
+        3e-4,
+        4,
+        4,
     )
     assert (paper.epochs, paper.max_length) == (3.0, 512)
 
@@ -63,8 +68,15 @@ def test_every_field_has_a_docstring_and_a_flag(capsys):
 def test_overrides_are_typed():
     recipe = apply_overrides(
         Recipe(),
-        {"lora_r": "32", "epochs": "1.5", "target_modules": "all-linear", "token_budget": "none",
-         "gradient_checkpointing": "true", "bf16": "false", "seed": None},
+        {
+            "lora_r": "32",
+            "epochs": "1.5",
+            "target_modules": "all-linear",
+            "token_budget": "none",
+            "gradient_checkpointing": "true",
+            "bf16": "false",
+            "seed": None,
+        },
         "command line",
     )
     assert (recipe.lora_r, recipe.epochs, recipe.target_modules) == (32, 1.5, "all-linear")
@@ -99,20 +111,56 @@ def _cli_error(capsys, argv: list[str]) -> str:
 
 
 def test_cli_rejects_a_bad_flag_value(capsys, tmp_path):
-    err = _cli_error(capsys, ["train", "--model", "m", "--data", str(tmp_path / "x.jsonl"),
-                              "--out", str(tmp_path / "run"), "--learning-rate", "abc"])
+    err = _cli_error(
+        capsys,
+        [
+            "train",
+            "--model",
+            "m",
+            "--data",
+            str(tmp_path / "x.jsonl"),
+            "--out",
+            str(tmp_path / "run"),
+            "--learning-rate",
+            "abc",
+        ],
+    )
     assert "'learning_rate' must be a number, got 'abc'" in err
 
 
 def test_cli_rejects_a_bad_config_file(capsys, tmp_path):
     config = tmp_path / "recipe.json"
     config.write_text(json.dumps({"epochs": "three"}))
-    err = _cli_error(capsys, ["train", "--model", "m", "--data", str(tmp_path / "x.jsonl"),
-                              "--out", str(tmp_path / "run"), "--config", str(config)])
+    err = _cli_error(
+        capsys,
+        [
+            "train",
+            "--model",
+            "m",
+            "--data",
+            str(tmp_path / "x.jsonl"),
+            "--out",
+            str(tmp_path / "run"),
+            "--config",
+            str(config),
+        ],
+    )
     assert "'epochs' must be a number, got 'three'" in err and str(config) in err
 
 
 def test_cli_lists_recipes_for_an_unknown_name(capsys, tmp_path):
-    err = _cli_error(capsys, ["train", "--model", "m", "--data", str(tmp_path / "x.jsonl"),
-                              "--out", str(tmp_path / "run"), "--recipe", "fast"])
+    err = _cli_error(
+        capsys,
+        [
+            "train",
+            "--model",
+            "m",
+            "--data",
+            str(tmp_path / "x.jsonl"),
+            "--out",
+            str(tmp_path / "run"),
+            "--recipe",
+            "fast",
+        ],
+    )
     assert "unknown recipe 'fast'" in err and "paper, quick, recommended" in err

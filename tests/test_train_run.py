@@ -16,9 +16,22 @@ from slmbench.train.trainer import TrainRequest, read_log, train
 NAMES = ["Ada", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal"]
 CITIES = ["Paris", "Oslo", "Rome", "Lima"]
 TINY_FLAGS = [
-    "--recipe", "paper", "--prompt-style", "chat", "--target-modules", "all-linear",
-    "--lora-r", "8", "--learning-rate", "2e-2", "--grad-accum-steps", "1",
-    "--logging-steps", "1", "--bf16", "false",
+    "--recipe",
+    "paper",
+    "--prompt-style",
+    "chat",
+    "--target-modules",
+    "all-linear",
+    "--lora-r",
+    "8",
+    "--learning-rate",
+    "2e-2",
+    "--grad-accum-steps",
+    "1",
+    "--logging-steps",
+    "1",
+    "--bf16",
+    "false",
 ]
 
 
@@ -26,36 +39,82 @@ TINY_FLAGS = [
 def tiny_data(tmp_path_factory) -> Path:
     """16 rows of two schemas (a schema folder written here: independent of packaged ones)."""
     root = tmp_path_factory.mktemp("tiny-data")
-    contact = {"type": "object", "required": ["name"],
-               "properties": {"name": {"type": "string"}, "city": {"type": "string"}}}
-    order = {"type": "object", "required": ["order_id"],
-             "properties": {"order_id": {"type": "string"},
-                            "items": {"type": "array", "items": {"type": "string"}}}}
+    contact = {
+        "type": "object",
+        "required": ["name"],
+        "properties": {"name": {"type": "string"}, "city": {"type": "string"}},
+    }
+    order = {
+        "type": "object",
+        "required": ["order_id"],
+        "properties": {
+            "order_id": {"type": "string"},
+            "items": {"type": "array", "items": {"type": "string"}},
+        },
+    }
     for tier, name, schema in (("simple", "contact", contact), ("medium", "order", order)):
         (root / "schemas" / tier).mkdir(parents=True)
         (root / "schemas" / tier / f"{name}.json").write_text(json.dumps(schema))
     rows = []
     for i, name in enumerate(NAMES):
         city = CITIES[i % 4]
-        rows.append({"id": f"c{i}", "schema_id": "contact", "prompt": f"Name: {name}\nCity: {city}",
-                     "expected_output": {"name": name, "city": city}})
-        rows.append({"id": f"o{i}", "schema_id": "order", "prompt": f"Order X{i}: pen, cup",
-                     "expected_output": {"order_id": f"X{i}", "items": ["pen", "cup"]}})
+        rows.append(
+            {
+                "id": f"c{i}",
+                "schema_id": "contact",
+                "prompt": f"Name: {name}\nCity: {city}",
+                "expected_output": {"name": name, "city": city},
+            }
+        )
+        rows.append(
+            {
+                "id": f"o{i}",
+                "schema_id": "order",
+                "prompt": f"Order X{i}: pen, cup",
+                "expected_output": {"order_id": f"X{i}", "items": ["pen", "cup"]},
+            }
+        )
     (root / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return root
 
 
 def _args(model: Path, data: Path, out: Path, *extra: str) -> list[str]:
-    return ["train", "--model", str(model), "--data", str(data / "train.jsonl"),
-            "--schemas", str(data / "schemas"), "--out", str(out), *TINY_FLAGS, *extra]
+    return [
+        "train",
+        "--model",
+        str(model),
+        "--data",
+        str(data / "train.jsonl"),
+        "--schemas",
+        str(data / "schemas"),
+        "--out",
+        str(out),
+        *TINY_FLAGS,
+        *extra,
+    ]
 
 
 @pytest.fixture(scope="module")
 def lora_run(tiny_model_dir, tiny_data, tmp_path_factory) -> tuple[Path, list[str]]:
     out = tmp_path_factory.mktemp("runs") / "lora"
-    argv = _args(tiny_model_dir, tiny_data, out, "--max-steps", "8", "--save-every-steps", "4",
-                 "--val-fraction", "0.25", "--eval-every-steps", "4", "--val-generate-rows", "3",
-                 "--val-max-new-tokens", "6", "--merge")
+    argv = _args(
+        tiny_model_dir,
+        tiny_data,
+        out,
+        "--max-steps",
+        "8",
+        "--save-every-steps",
+        "4",
+        "--val-fraction",
+        "0.25",
+        "--eval-every-steps",
+        "4",
+        "--val-generate-rows",
+        "3",
+        "--val-max-new-tokens",
+        "6",
+        "--merge",
+    )
     assert main(argv) == 0
     return out, argv
 
@@ -69,8 +128,11 @@ def _answer_loss(model, run_dir: Path, tiny_data: Path) -> float:
 
     tokenizer = AutoTokenizer.from_pretrained(run_dir)
     val_ids = set(json.loads((run_dir / "val_ids.json").read_text())["ids"])
-    rows = [r for r in read_rows(tiny_data / "train.jsonl", load_schemas(tiny_data / "schemas"))
-            if r.id not in val_ids]
+    rows = [
+        r
+        for r in read_rows(tiny_data / "train.jsonl", load_schemas(tiny_data / "schemas"))
+        if r.id not in val_ids
+    ]
     encoded = encode_rows(rows, tokenizer, "chat", None, 512, "truncate")
     batch = PaddingCollator(tokenizer.pad_token_id)(
         [{"input_ids": e.input_ids, "labels": e.labels} for e in encoded.examples]
@@ -131,15 +193,18 @@ def test_run_folder_records(lora_run):
     assert meta["n_train_examples"] == 12 and meta["n_truncated"] == 0
     val_ids = json.loads((out / "val_ids.json").read_text())["ids"]
     assert len(val_ids) == 4 and {i[0] for i in val_ids} == {"c", "o"}
-    assert (out / "tokenizer.json").is_file() and (out / "adapter" / "adapter_config.json").is_file()
+    assert (out / "tokenizer.json").is_file() and (
+        out / "adapter" / "adapter_config.json"
+    ).is_file()
     log = read_log(out / "train_log.jsonl")
     train_rows = [r for r in log if r["kind"] == "train"]
     assert [r["step"] for r in train_rows] == list(range(1, 9))
     assert all(r["tokens_per_s"] > 0 and r["learning_rate"] is not None for r in train_rows)
     val_rows = [r for r in log if r["kind"] == "val"]
     assert [r["step"] for r in val_rows] == [4, 8]
-    assert all("val_loss" in r and 0 <= r["val_json_exact"] <= 1 and r["val_n"] == 3
-               for r in val_rows)
+    assert all(
+        "val_loss" in r and 0 <= r["val_json_exact"] <= 1 and r["val_n"] == 3 for r in val_rows
+    )
     checkpoints = sorted(p.name for p in (out / "checkpoints").iterdir())
     assert checkpoints == ["checkpoint-4", "checkpoint-8"]
 
@@ -162,7 +227,7 @@ def test_rerunning_a_finished_run_does_nothing(lora_run, capsys):
 def test_a_folder_holding_another_run_is_refused(lora_run, capsys, change, message):
     out, argv = lora_run
     i = argv.index(change[0])
-    argv = argv[:i] + change + argv[i + 2:] if change[0] in argv else argv + change
+    argv = argv[:i] + change + argv[i + 2 :] if change[0] in argv else argv + change
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "holds another run" in err and message in err
@@ -185,8 +250,14 @@ def _tiny_recipe(**overrides: str):
 
 
 def _request(model: Path, data: Path, out: Path, recipe) -> TrainRequest:
-    return TrainRequest(model=str(model), data=data / "train.jsonl", out=out, recipe=recipe,
-                        recipe_source="paper", schemas=data / "schemas")
+    return TrainRequest(
+        model=str(model),
+        data=data / "train.jsonl",
+        out=out,
+        recipe=recipe,
+        recipe_source="paper",
+        schemas=data / "schemas",
+    )
 
 
 def test_interrupted_run_resumes_to_the_same_weights(tmp_path, tiny_model_dir, tiny_data):
@@ -214,8 +285,11 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path, tiny_model_dir, t
     assert straight.keys() == again.keys()
     for key in straight:
         assert torch.allclose(straight[key], again[key], atol=1e-6), key
-    steps = [r["step"] for r in read_log(tmp_path / "resumed" / "train_log.jsonl")
-             if r["kind"] == "train"]
+    steps = [
+        r["step"]
+        for r in read_log(tmp_path / "resumed" / "train_log.jsonl")
+        if r["kind"] == "train"
+    ]
     assert steps == list(range(1, 7))
 
 
@@ -223,13 +297,32 @@ def test_full_fine_tune_writes_a_whole_model(tmp_path, tiny_model_dir, tiny_data
     from transformers import AutoModelForCausalLM
 
     out = tmp_path / "full"
-    assert main(_args(tiny_model_dir, tiny_data, out, "--method", "full", "--max-steps", "2",
-                      "--learning-rate", "1e-3", "--token-budget", "256")) == 0
+    assert (
+        main(
+            _args(
+                tiny_model_dir,
+                tiny_data,
+                out,
+                "--method",
+                "full",
+                "--max-steps",
+                "2",
+                "--learning-rate",
+                "1e-3",
+                "--token-budget",
+                "256",
+            )
+        )
+        == 0
+    )
     assert not (out / "adapter").exists()
     tuned = AutoModelForCausalLM.from_pretrained(out / "model")
     base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
-    changed = [name for name, p in tuned.named_parameters()
-               if not torch.equal(p, dict(base.named_parameters())[name])]
+    changed = [
+        name
+        for name, p in tuned.named_parameters()
+        if not torch.equal(p, dict(base.named_parameters())[name])
+    ]
     assert changed
     assert json.loads((out / "train_meta.json").read_text())["trainable_params"] == sum(
         p.numel() for p in base.parameters()
@@ -240,8 +333,10 @@ def test_full_fine_tune_writes_a_whole_model(tmp_path, tiny_model_dir, tiny_data
     ("content", "message"),
     [
         ("", "dataset is empty"),
-        ('{"id": "a", "schema_id": "contact", "prompt": "x", "expected_output": {}}\n{oops\n',
-         "train.jsonl:2: malformed JSON"),
+        (
+            '{"id": "a", "schema_id": "contact", "prompt": "x", "expected_output": {}}\n{oops\n',
+            "train.jsonl:2: malformed JSON",
+        ),
         ('{"id": "a", "schema_id": "nope", "prompt": "x", "expected_output": {}}\n', "nope"),
     ],
 )
@@ -257,10 +352,12 @@ def test_bad_training_files_exit_2(tmp_path, tiny_model_dir, tiny_data, capsys, 
 
 
 def test_everything_too_long_is_an_error(tmp_path, tiny_model_dir, tiny_data, capsys):
-    argv = _args(tiny_model_dir, tiny_data, tmp_path / "run", "--max-length", "8",
-                 "--truncation", "drop")
+    argv = _args(
+        tiny_model_dir, tiny_data, tmp_path / "run", "--max-length", "8", "--truncation", "drop"
+    )
     assert main(argv) == 2
-    assert "longer than max_length 8" in capsys.readouterr().err
+    assert "no training example fits in max_length 8" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
 
 
 def test_a_folder_that_is_not_a_run_is_refused(tmp_path, tiny_model_dir, tiny_data, capsys):
@@ -273,11 +370,36 @@ def test_a_folder_that_is_not_a_run_is_refused(tmp_path, tiny_model_dir, tiny_da
 @pytest.mark.slow
 def test_embedded_model_trains_a_few_steps(tmp_path, embedded_dir, tiny_data):
     out = tmp_path / "run"
-    argv = ["train", "--model", "smollm2-135m-instruct", "--data", str(tiny_data / "train.jsonl"),
-            "--schemas", str(tiny_data / "schemas"), "--out", str(out), "--recipe", "quick",
-            "--method", "lora", "--max-steps", "2", "--per-device-batch-size", "2",
-            "--grad-accum-steps", "1", "--max-length", "128", "--logging-steps", "1"]
+    argv = [
+        "train",
+        "--model",
+        "smollm2-135m-instruct",
+        "--data",
+        str(tiny_data / "train.jsonl"),
+        "--schemas",
+        str(tiny_data / "schemas"),
+        "--out",
+        str(out),
+        "--recipe",
+        "quick",
+        "--method",
+        "lora",
+        "--max-steps",
+        "2",
+        "--per-device-batch-size",
+        "2",
+        "--grad-accum-steps",
+        "1",
+        "--max-length",
+        "128",
+        "--logging-steps",
+        "1",
+        "--bf16",
+        "false",
+    ]
     assert main(argv) == 0
     log = [r for r in read_log(out / "train_log.jsonl") if r["kind"] == "train"]
-    assert [r["step"] for r in log] == [1, 2] and all(r["loss"] < 10 for r in log)
+    assert [r["step"] for r in log] == [1, 2]
+    # The instruct model already writes JSON: its answer loss is far below chance (ln 49152).
+    assert all(0 < r["loss"] < 3 for r in log)
     assert (out / "adapter" / "adapter_model.safetensors").is_file()

@@ -355,7 +355,8 @@ def test_grounding_follows_schema_nodes_into_arrays():
 def test_generated_dataset_validates(tmp_path, capsys):
     pytest.importorskip("slmbench.data.generate")
     out = tmp_path / "gen"
-    args = ["data", "build", "--out", str(out), "--seed", "0", "--train", "60", "--test", "24"]
+    # 30 test rows: the generator needs at least 29 to cover every schema at the tier shares.
+    args = ["data", "build", "--out", str(out), "--seed", "0", "--train", "60", "--test", "30"]
     assert main(args) == 0
     train, test = out / "train.jsonl", out / "test.jsonl"
     assert main(["data", "validate", str(train)]) == 0, capsys.readouterr().out

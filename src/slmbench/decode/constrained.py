@@ -7,7 +7,8 @@ of generated tokens is the growth of `input_ids` since the first call. Once a ro
 complete, its grammar admits only EOS, so generation stops there.
 
 Use one processor per `generate` call, then read `status` (per row: "on", "off" = no schema,
-"fallback" = schema not compilable, lenient mode) and `errors` (the reasons).
+"fallback" = schema not compilable, lenient mode) and `errors` (the reasons). A caller that
+stops a row itself (e.g. at its own token cap) calls `release(row)`.
 """
 
 from __future__ import annotations
@@ -124,6 +125,11 @@ class SchemaLogitsProcessor(LogitsProcessor):
         else:
             _apply_torch(scores, active, allowed, finished, self.eos_token_id)
         return scores
+
+    def release(self, row: int) -> None:
+        """Stop constraining a row that the caller has stopped (its own stop criterion):
+        `generate` keeps appending padding to it, which an unfinished grammar would reject."""
+        self.matchers[row] = None
 
     def _advance(self, input_ids: torch.Tensor, generated: int) -> list[int]:
         """Feed each constrained row its newest token; return the rows still decoding JSON."""

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +66,9 @@ class ExportResult:
     quant: str
     size_bytes: int
     source: str
-    """What was exported: `adapter merged into BASE`, `full fine-tune`, `merged model`."""
+    """What was exported: `adapter merged into BASE`, `full model DIR`, `merged model`."""
+    note: str | None = None
+    """llama.cpp's summary when quantisation fell back to other types for some tensors."""
 
 
 def default_out_path(run_dir: Path, quant: str) -> Path:
@@ -104,10 +108,11 @@ def export_gguf(
         with tempfile.TemporaryDirectory(dir=out_path.parent) as tmp:
             full = Path(tmp) / "model-f32.gguf"
             write_gguf(model, tokenizer, tokenizer_dir, full, "f32", meta, progress)
-            quantize_with_llama_cpp(full, out_path, "q4_k_m")
+            note = quantize_with_llama_cpp(full, out_path, "q4_k_m")
     else:
         write_gguf(model, tokenizer, tokenizer_dir, out_path, quant, meta, progress)
-    return ExportResult(out_path, tokenizer_dir, quant, out_path.stat().st_size, source)
+        note = None
+    return ExportResult(out_path, tokenizer_dir, quant, out_path.stat().st_size, source, note)
 
 
 def load_run_model(run_dir: Path) -> tuple[Any, Any, str, dict | None]:
@@ -329,20 +334,39 @@ def _rope(config: Any) -> tuple[float, str | None]:
     return theta, rope_type
 
 
-def quantize_with_llama_cpp(source: Path, target: Path, quant: str) -> None:
-    """Re-quantise a GGUF with llama.cpp's quantizer (K-quants need its mixing rules)."""
+def quantize_with_llama_cpp(source: Path, target: Path, quant: str) -> str | None:
+    """Re-quantise a GGUF with llama.cpp's quantizer (K-quants need its mixing rules); returns
+    its fallback summary, if any (rows not divisible by 256 get 5/8-bit blocks instead)."""
     try:
         import llama_cpp
     except ImportError:
         raise SlmbenchError(
             f"--quant {quant} needs llama-cpp-python: {LLAMA_CPP_INSTALL}"
         ) from None
+    # llama.cpp logs every tensor through this logger; keep errors only.
+    logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
     ftype = {"q4_k_m": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_K_M}[quant]
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = ftype
     params.nthread = 0
-    status = llama_cpp.llama_model_quantize(
-        str(source).encode(), str(target).encode(), llama_cpp.byref(params)
-    )
+    # Its per-tensor notes (e.g. K-quant fallbacks for rows not divisible by 256) go straight
+    # to the stderr file descriptor: kept aside, and shown only if quantisation fails.
+    with tempfile.TemporaryFile() as log:
+        saved = os.dup(2)
+        os.dup2(log.fileno(), 2)
+        try:
+            status = llama_cpp.llama_model_quantize(
+                str(source).encode(), str(target).encode(), llama_cpp.byref(params)
+            )
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        log.seek(0)
+        notes = log.read().decode("utf-8", errors="replace").strip().splitlines()
     if status != 0:
-        raise SlmbenchError(f"llama.cpp failed to quantise {source} to {quant} (status {status})")
+        raise SlmbenchError(
+            f"llama.cpp failed to quantise {source} to {quant} (status {status}): "
+            + " | ".join(notes[-3:])
+        )
+    fallback = [line for line in notes if "fallback" in line]
+    return fallback[-1].split("WARNING:", 1)[-1].strip() if fallback else None

@@ -37,6 +37,8 @@ def run_export(args: argparse.Namespace) -> int:
     result = export_gguf(args.run_dir, args.out, args.quant)
     size_mb = result.size_bytes / 1e6
     print(f"wrote {result.path} ({result.quant}, {size_mb:.1f} MB) from {result.source}")
+    if result.note:
+        print(f"llama.cpp: {result.note}")
     print(f"tokenizer: {result.tokenizer_dir}")
     print(f"run it: slmbench eval --backend llamacpp --model {result.path}")
     return 0

@@ -152,8 +152,10 @@ def _bound(node: Any, max_items: int, max_string_chars: int) -> Any:
         node.get("format") in FIXED_LENGTH_FORMATS
         or node.get("pattern") in FORMAT_PATTERNS.values()
     )
-    if "string" in types and not fixed_length and not any(
-        k in node for k in ("maxLength", "enum", "const")
+    if (
+        "string" in types
+        and not fixed_length
+        and not any(k in node for k in ("maxLength", "enum", "const"))
     ):
         node["maxLength"] = max(max_string_chars, node.get("minLength", 0))
     if types & {"number", "integer"} and not any(k in node for k in ("enum", "const")):

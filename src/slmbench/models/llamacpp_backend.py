@@ -192,6 +192,9 @@ class LlamaCppBackend:
             raise SlmbenchError(f"constrained must be strict or lenient, not {constrained!r}")
         self.model_name, self.path, tokenizer_dir = _resolve_gguf(model)
         self.gguf_meta = check_gguf_causal_lm(self.path)
+        # ggml's OpenMP threads otherwise spin between graph runs: on a busy CPU (more threads
+        # than free cores) that made decoding ~10x slower here. Read when the library loads.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             import llama_cpp
         except ImportError:
@@ -210,6 +213,9 @@ class LlamaCppBackend:
             )
         except ValueError as e:
             raise SlmbenchError(f"llama.cpp could not load {self.path}: {e}") from None
+        # llama.cpp rounds the context up (to 256s) but the binding's buffers keep the request.
+        self.n_ctx = min(self.llm.n_ctx(), len(self.llm.input_ids))
+        self._vocab = llama_cpp.llama_model_get_vocab(self.llm.model)
         self._llama_cpp = llama_cpp
         self._grammars: dict[str, Any] = {}
 
@@ -229,7 +235,7 @@ class LlamaCppBackend:
             "dtype": file_type_name(self.gguf_meta.get("file_type")),
             "device": "cpu",
             "threads": self.threads,
-            "n_ctx": self.llm.n_ctx(),
+            "n_ctx": self.n_ctx,
             "backend": self.name,
             "llama_cpp_version": llama_cpp.__version__,
             "trained_from": json.loads(recipe) if recipe else None,
@@ -242,13 +248,15 @@ class LlamaCppBackend:
         grammar, constrained = self._grammar_for(request.schema)
         start = time.perf_counter()
         prompt_ids = llm.tokenize(request.prompt.encode("utf-8"), add_bos=True, special=True)
-        budget = min(request.max_new_tokens, llm.n_ctx() - len(prompt_ids))
-        if budget <= 0:
+        room = self.n_ctx - len(prompt_ids)
+        if room <= 0:
             raise SlmbenchError(
                 f"prompt of {len(prompt_ids)} tokens does not fit the context of "
-                f"{llm.n_ctx()} tokens (raise n_ctx)"
+                f"{self.n_ctx} tokens (raise n_ctx)"
             )
-        vocab = llm.model.vocab if hasattr(llm.model, "vocab") else llm._model.vocab
+        budget = min(request.max_new_tokens, room)  # hitting either cap counts as hit_limit
+        if budget <= 0:
+            return Generation("", len(prompt_ids), 0, 0.0, 0.0, True, {"constrained": constrained})
         text_bytes = bytearray()
         generated, ttft, stop = 0, 0.0, "limit"
         llm.reset()  # no KV prefix reuse between requests: each one is timed in full
@@ -257,7 +265,7 @@ class LlamaCppBackend:
             generated += 1
             if generated == 1:
                 ttft = time.perf_counter() - start
-            if llama_cpp.llama_vocab_is_eog(vocab, token):
+            if llama_cpp.llama_vocab_is_eog(self._vocab, token):
                 stop = "eos"
                 break
             piece = llm.detokenize([token])
@@ -301,7 +309,7 @@ class LlamaCppBackend:
             gbnf = json_schema_to_gbnf(json.dumps(grammar_schema(schema, self.max_items)))
             # Parse once here: a grammar llama.cpp rejects would otherwise crash the sampler.
             sampler = llama_cpp.llama_sampler_init_grammar(
-                self.llm._model.vocab, gbnf.encode("utf-8"), b"root"
+                self._vocab, gbnf.encode("utf-8"), b"root"
             )
             if not sampler:
                 raise ValueError("llama.cpp rejected the generated grammar")

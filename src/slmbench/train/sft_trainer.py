@@ -77,6 +77,7 @@ def training_arguments(
         logging_steps=recipe.logging_steps,
         logging_first_step=True,
         include_num_input_tokens_seen="non_padding",
+        prediction_loss_only=True,  # never gather logits (vocab x tokens) over the val set
         eval_strategy="steps" if evaluate_periodically else "no",
         eval_steps=recipe.eval_every_steps if evaluate_periodically else None,
         save_strategy="steps",

@@ -1,0 +1,331 @@
+"""Constrained decoding: engines compared on our schemas, gold answers and tokenizer, and the
+end-to-end per-token overhead of `SchemaLogitsProcessor` on the embedded model.
+
+    .venv/bin/python benchmarks/bench_constrained.py [--rows 48] [--e2e-rows 4]
+
+Measured per engine, on the packaged schemas (made bounded and date-exact by
+`slmbench.decode.grammar.bounded_schema`) and the gold answers of the seeded generated test
+split (`format_answer`, exactly what a fine-tuned model writes):
+- compliance: the share of gold answers the engine's grammar accepts token by token and then
+  lets end (EOS); a grammar that rejects a gold answer forces an error on a perfect model;
+- compile time per schema (cold, incl. building the per-tokenizer matcher or index);
+- mask time per token while walking the gold tokens (compute the allowed-token mask, then
+  consume the token): the engine's own cost per decoded token.
+Then llguidance inside `model.generate` (batch 1, greedy): ms/token with and without the
+processor, and the processor's own time per step.
+
+Alternative engines are optional imports. Keep them out of the project venv:
+    .venv/bin/pip install -c constraints.txt --no-deps --target /tmp/engines \
+        xgrammar apache-tvm-ffi outlines-core
+    PYTHONPATH=/tmp/engines .venv/bin/python benchmarks/bench_constrained.py
+(`pip install xgrammar` alone also pulls triton, ~290 MB, a GPU compiler it does not need
+on CPU; outlines-core is one 2.3 MB wheel without dependencies.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections import defaultdict
+
+import numpy as np
+
+
+def byte_level_decoder() -> dict[str, int]:
+    """GPT-2 byte-level BPE: the printable character standing for each byte."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAD)) + list(
+        range(0xAE, 0x100)
+    )
+    chars, extra = {}, 0
+    for b in range(256):
+        if b in printable:
+            chars[chr(b)] = b
+        else:
+            chars[chr(256 + extra)] = b
+            extra += 1
+    return chars
+
+
+class LLGuidanceEngine:
+    name = "llguidance"
+
+    def __init__(self, tokenizer):
+        from slmbench.decode.grammar import llg_tokenizer
+
+        self.tokenizer = tokenizer
+        self.llg = llg_tokenizer(tokenizer)
+        self.mask = np.zeros((1, (self.llg.vocab_size + 31) // 32), dtype=np.int32)
+
+    def compile(self, schema):
+        from slmbench.decode.grammar import clear_cache, compile_schema
+
+        clear_cache()
+        return compile_schema(schema, self.tokenizer)
+
+    def walk(self, compiled, ids, eos):
+        from llguidance.numpy import fill_next_token_bitmask
+
+        matcher, times = compiled.new_matcher(), []
+        for token in ids:
+            start = time.perf_counter()
+            fill_next_token_bitmask(matcher, self.mask, 0)
+            ok = matcher.consume_token(token)
+            times.append(time.perf_counter() - start)
+            if not ok:
+                return False, times
+        return matcher.consume_token(eos) and matcher.is_stopped(), times
+
+
+class XGrammarEngine:
+    name = "xgrammar"
+
+    def __init__(self, tokenizer):
+        import xgrammar as xgr
+
+        self.xgr = xgr
+        self.info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=len(tokenizer))
+        self.mask = xgr.allocate_token_bitmask(1, self.info.vocab_size)
+
+    def compile(self, schema):
+        from slmbench.decode.grammar import bounded_schema
+
+        body = bounded_schema(schema)
+        body.pop("x-guidance")
+        compiler = self.xgr.GrammarCompiler(self.info, max_threads=1, cache_enabled=False)
+        return compiler.compile_json_schema(
+            json.dumps(body), any_whitespace=False, separators=(", ", ": ")
+        )
+
+    def walk(self, compiled, ids, eos):
+        matcher, times = self.xgr.GrammarMatcher(compiled), []
+        for token in ids:
+            start = time.perf_counter()
+            matcher.fill_next_token_bitmask(self.mask)
+            ok = matcher.accept_token(token)
+            times.append(time.perf_counter() - start)
+            if not ok:
+                return False, times
+        return matcher.accept_token(eos) and matcher.is_terminated(), times
+
+
+class OutlinesCoreEngine:
+    """Regex-based: no separator option, so single optional spaces (` ?`) stand in for the
+    exact `", "` / `": "` (a superset of our format)."""
+
+    name = "outlines-core"
+
+    def __init__(self, tokenizer):
+        import outlines_core
+
+        self.oc = outlines_core
+        to_byte = byte_level_decoder()
+        special = set(tokenizer.all_special_ids)
+        vocab: dict[bytes, list[int]] = defaultdict(list)
+        for token, token_id in tokenizer.get_vocab().items():
+            if token_id in special:
+                continue
+            vocab[bytes(to_byte[c] for c in token)].append(token_id)
+        self.vocabulary = outlines_core.Vocabulary(tokenizer.eos_token_id, dict(vocab))
+        self.mask = np.zeros((len(tokenizer) + 31) // 32, dtype=np.int32)
+
+    def compile(self, schema):
+        from slmbench.decode.grammar import bounded_schema
+
+        body = bounded_schema(schema)
+        body.pop("x-guidance")
+        regex = self.oc.json_schema.build_regex_from_schema(json.dumps(body), " ?")
+        return self.oc.Index(regex, self.vocabulary)
+
+    def walk(self, index, ids, eos):
+        guide, times = self.oc.Guide(index), []
+        for token in ids:
+            start = time.perf_counter()
+            guide.write_mask_into(self.mask.ctypes.data, self.mask.size, 4)
+            try:
+                guide.advance(token)
+                ok = True
+            except ValueError:
+                ok = False
+            times.append(time.perf_counter() - start)
+            if not ok:
+                return False, times
+        return guide.is_finished() or eos in guide.get_tokens(), times
+
+
+ENGINES = (LLGuidanceEngine, XGrammarEngine, OutlinesCoreEngine)
+
+
+def gold_rows(n_rows: int):
+    """The first rows of the seeded generated test split, round-robin over schemas."""
+    from slmbench.data.generate import build_rows
+
+    rows = build_rows(0, 48, 158)["test"]
+    by_schema = defaultdict(list)
+    for row in rows:
+        by_schema[row.schema_id].append(row)
+    picked = []
+    while len(picked) < n_rows and any(by_schema.values()):
+        for schema_id in sorted(by_schema):
+            if by_schema[schema_id] and len(picked) < n_rows:
+                picked.append(by_schema[schema_id].pop(0))
+    return picked
+
+
+def compare_engines(tokenizer, schemas, rows, names) -> list[dict]:
+    from slmbench.prompts import format_answer
+
+    report = []
+    for engine_cls in [e for e in ENGINES if e.name in names]:
+        try:
+            start = time.perf_counter()
+            engine = engine_cls(tokenizer)
+            setup_s = time.perf_counter() - start
+        except ImportError as e:
+            print(f"{engine_cls.name}: not installed ({e.name}); skipped")
+            continue
+        compiled, compile_s, failures = {}, {}, {}
+        for schema_id, info in schemas.items():
+            start = time.perf_counter()
+            try:
+                compiled[schema_id] = engine.compile(info.schema)
+            except Exception as e:  # noqa: BLE001 - any engine failure is a data point here
+                failures[schema_id] = f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"
+                continue
+            compile_s[schema_id] = time.perf_counter() - start
+        accepted, first_tokens, steady = 0, [], []
+        for row in rows:
+            if row.schema_id not in compiled:
+                continue
+            ids = tokenizer(format_answer(row.expected_output), add_special_tokens=False)
+            ok, times = engine.walk(compiled[row.schema_id], ids["input_ids"], tokenizer.eos_token_id)
+            accepted += ok
+            first_tokens.append(times[0])
+            steady.extend(times[1:])
+        entry = {
+            "engine": engine.name,
+            "setup_s": round(setup_s, 2),
+            "schemas_compiled": f"{len(compiled)}/{len(schemas)}",
+            "compile_failures": failures,
+            "compile_ms_median": round(1000 * statistics.median(compile_s.values()), 1),
+            "compile_ms_max": round(1000 * max(compile_s.values()), 1),
+            "gold_accepted": f"{accepted}/{len(rows)}",
+            "mask_ms_per_token_median": round(1000 * statistics.median(steady), 3),
+            "mask_ms_per_token_mean": round(1000 * statistics.mean(steady), 3),
+            "first_token_ms_median": round(1000 * statistics.median(first_tokens), 2),
+        }
+        report.append(entry)
+        print(json.dumps(entry), flush=True)
+    return report
+
+
+def end_to_end(model_dir, schemas, rows) -> dict:
+    """Batch-1 greedy generation on the embedded model: ms/token without and with the
+    processor (each row's token budget as in eval), and the processor's own ms per step."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from slmbench.decode.constrained import SchemaLogitsProcessor
+    from slmbench.eval.runner import max_new_tokens_for
+    from slmbench.prompts import build_prompt, format_answer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
+    totals = {"off": [0.0, 0], "on": [0.0, 0]}
+    processor_s, processor_calls, valid = 0.0, 0, 0
+    for i, row in enumerate(rows):
+        schema = schemas[row.schema_id].schema
+        prompt = build_prompt(row.prompt, "chat", tokenizer, schema)
+        encoded = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+        gold_tokens = len(tokenizer(format_answer(row.expected_output))["input_ids"])
+        budget = max_new_tokens_for(gold_tokens, 1024)
+        for mode in ("off", "on"):
+            processors = []
+            if mode == "on":
+                processor = SchemaLogitsProcessor(tokenizer, [schema])
+                timed = _timed_processor(processor)
+                processors = [timed]
+            start = time.perf_counter()
+            with torch.inference_mode():
+                out = model.generate(
+                    **encoded,
+                    max_new_tokens=budget,
+                    do_sample=False,
+                    logits_processor=processors,
+                    pad_token_id=tokenizer.pad_token_id,
+                )
+            elapsed = time.perf_counter() - start
+            new = out[0, encoded["input_ids"].shape[1] :]
+            if i == 0:
+                continue  # warm-up row: first grammar use and first-call costs
+            totals[mode][0] += elapsed
+            totals[mode][1] += len(new)
+            if mode == "on":
+                processor_s += timed.seconds
+                processor_calls += timed.calls
+                text = tokenizer.decode(new, skip_special_tokens=True)
+                validator = schemas[row.schema_id].validator()
+                try:
+                    valid += not list(validator.iter_errors(json.loads(text)))
+                except json.JSONDecodeError:
+                    pass
+    off_ms = 1000 * totals["off"][0] / max(1, totals["off"][1])
+    on_ms = 1000 * totals["on"][0] / max(1, totals["on"][1])
+    result = {
+        "rows_timed": len(rows) - 1,
+        "unconstrained_ms_per_token": round(off_ms, 2),
+        "constrained_ms_per_token": round(on_ms, 2),
+        "overhead_percent": round(100 * (on_ms - off_ms) / off_ms, 1),
+        "processor_ms_per_step": round(1000 * processor_s / max(1, processor_calls), 3),
+        "processor_share_percent": round(100 * processor_s / totals["on"][0], 1),
+        "constrained_outputs_schema_valid": f"{valid}/{len(rows) - 1}",
+    }
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def _timed_processor(processor):
+    class Timed:
+        seconds, calls = 0.0, 0
+
+        def __call__(self, input_ids, scores):
+            start = time.perf_counter()
+            out = processor(input_ids, scores)
+            self.seconds += time.perf_counter() - start
+            self.calls += 1
+            return out
+
+    return Timed()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=48, help="gold answers walked per engine")
+    parser.add_argument(
+        "--e2e-rows", type=int, default=4, help="rows generated with the model (first: warm-up)"
+    )
+    parser.add_argument(
+        "--engines",
+        default=",".join(e.name for e in ENGINES),
+        help="comma-separated engines to compare (default: all installed)",
+    )
+    args = parser.parse_args()
+
+    from transformers import AutoTokenizer
+
+    from slmbench.data.schemas import load_schemas
+    from slmbench.models.embedded import embedded_model_dir
+
+    model_dir = embedded_model_dir()
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    schemas = load_schemas()
+    rows = gold_rows(args.rows)
+    print(f"{len(schemas)} schemas, {len(rows)} gold answers", flush=True)
+    compare_engines(tokenizer, schemas, rows, args.engines.split(","))
+    if args.e2e_rows > 1:
+        end_to_end(model_dir, schemas, gold_rows(args.e2e_rows))
+
+
+if __name__ == "__main__":
+    main()
