@@ -146,6 +146,23 @@ def test_v3_gold_answers_are_accepted(tokenizer, v3_dir):
     assert rejected == []
 
 
+def test_generated_gold_answers_are_accepted(tokenizer):
+    from slmbench.data.generate import build_rows
+    from slmbench.data.schemas import load_schemas
+
+    try:
+        schemas = load_schemas()
+    except SlmbenchError:
+        pytest.skip("no packaged schemas yet")
+    rows = build_rows(seed=3, n_train=60, n_test=30, schemas=schemas)["train"]
+    rejected = [
+        row.id
+        for row in rows
+        if not accepts(tokenizer, schemas[row.schema_id].schema, format_answer(row.expected_output))
+    ]
+    assert rejected == []
+
+
 def test_packaged_schemas_compile(tokenizer):
     from slmbench.data.schemas import load_schemas
 

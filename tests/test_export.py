@@ -193,7 +193,7 @@ def test_qwen2_export_keeps_biases_and_unpermuted_rope(tmp_path, tokenizer):
         return
     import llama_cpp
 
-    llm = llama_cpp.Llama(str(path), n_ctx=256, logits_all=True, verbose=False)
+    llm = llama_cpp.Llama(str(path), n_ctx=256, logits_all=True, n_threads=1, verbose=False)
     llm.eval(ids)
     got = np.asarray(llm.scores[: len(ids)])
     assert np.abs(got - expected).max() < 1e-3 * max(1.0, np.abs(expected).max())
@@ -222,7 +222,7 @@ def test_llamacpp_greedy_tokens_match_merged_model(quant, exported, merged_model
     pytest.importorskip("llama_cpp")
     from slmbench.models.llamacpp_backend import LlamaCppBackend
 
-    backend = LlamaCppBackend(str(exported(quant)), threads=2)
+    backend = LlamaCppBackend(str(exported(quant)), threads=1)
     steps = 16
     for prompt in prompts(backend.tokenizer):
         ids = backend.llm.tokenize(prompt.encode(), add_bos=True, special=True)
@@ -248,7 +248,9 @@ def test_llamacpp_f32_logits_close_to_merged_model(exported, merged_model, token
     import numpy as np
     import torch
 
-    llm = llama_cpp.Llama(str(exported("f32")), n_ctx=256, logits_all=True, verbose=False)
+    llm = llama_cpp.Llama(
+        str(exported("f32")), n_ctx=256, logits_all=True, n_threads=1, verbose=False
+    )
     ids = tokenizer.encode(prompts(tokenizer)[0])
     llm.eval(ids)
     got = np.asarray(llm.scores[: len(ids)])
@@ -262,7 +264,7 @@ def test_llamacpp_backend_text_matches_transformers_decode(exported, merged_mode
     from slmbench.models.base import GenerationRequest
     from slmbench.models.llamacpp_backend import LlamaCppBackend
 
-    backend = LlamaCppBackend(str(exported("f32")), threads=2)
+    backend = LlamaCppBackend(str(exported("f32")), threads=1)
     prompt = prompts(backend.tokenizer)[0]
     (gen,) = backend.generate([GenerationRequest(prompt, max_new_tokens=10, stop_at_json=False)])
     expected, _ = greedy_with_margins(merged_model, tokenizer.encode(prompt), 10)
@@ -289,6 +291,6 @@ def test_q4_k_m_export_runs_under_llamacpp(exported):
     # back to 5- and 8-bit blocks, still well under the f32 size.
     assert {t.tensor_type.name for t in reader.tensors} & {"Q4_K", "Q5_0", "Q6_K"}
     assert path.stat().st_size < exported("f32").stat().st_size / 2
-    backend = LlamaCppBackend(str(path), threads=2)
+    backend = LlamaCppBackend(str(path), threads=1)
     (gen,) = backend.generate([GenerationRequest("Hello", max_new_tokens=5, stop_at_json=False)])
     assert gen.generated_tokens >= 1 and backend.info()["dtype"] == "q4_k_m"

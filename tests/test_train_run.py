@@ -4,6 +4,7 @@ model: learning, saved outputs, resumption, and the refusals (exit 2)."""
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -15,24 +16,10 @@ from slmbench.train.trainer import TrainRequest, read_log, train
 
 NAMES = ["Ada", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal"]
 CITIES = ["Paris", "Oslo", "Rome", "Lima"]
-TINY_FLAGS = [
-    "--recipe",
-    "paper",
-    "--prompt-style",
-    "chat",
-    "--target-modules",
-    "all-linear",
-    "--lora-r",
-    "8",
-    "--learning-rate",
-    "2e-2",
-    "--grad-accum-steps",
-    "1",
-    "--logging-steps",
-    "1",
-    "--bf16",
-    "false",
-]
+TINY_FLAGS = shlex.split(
+    "--recipe paper --prompt-style chat --target-modules all-linear --lora-r 8 "
+    "--learning-rate 2e-2 --grad-accum-steps 1 --logging-steps 1 --bf16 false"
+)
 
 
 @pytest.fixture(scope="module")
@@ -79,42 +66,19 @@ def tiny_data(tmp_path_factory) -> Path:
 
 
 def _args(model: Path, data: Path, out: Path, *extra: str) -> list[str]:
-    return [
-        "train",
-        "--model",
-        str(model),
-        "--data",
-        str(data / "train.jsonl"),
-        "--schemas",
-        str(data / "schemas"),
-        "--out",
-        str(out),
-        *TINY_FLAGS,
-        *extra,
-    ]
+    paths = ["--model", str(model), "--data", str(data / "train.jsonl")]
+    paths += ["--schemas", str(data / "schemas"), "--out", str(out)]
+    return ["train", *paths, *TINY_FLAGS, *extra]
 
 
 @pytest.fixture(scope="module")
 def lora_run(tiny_model_dir, tiny_data, tmp_path_factory) -> tuple[Path, list[str]]:
     out = tmp_path_factory.mktemp("runs") / "lora"
-    argv = _args(
-        tiny_model_dir,
-        tiny_data,
-        out,
-        "--max-steps",
-        "8",
-        "--save-every-steps",
-        "4",
-        "--val-fraction",
-        "0.25",
-        "--eval-every-steps",
-        "4",
-        "--val-generate-rows",
-        "3",
-        "--val-max-new-tokens",
-        "6",
-        "--merge",
+    extra = shlex.split(
+        "--max-steps 8 --save-every-steps 4 --val-fraction 0.25 --eval-every-steps 4 "
+        "--val-generate-rows 3 --val-max-new-tokens 6 --merge"
     )
+    argv = _args(tiny_model_dir, tiny_data, out, *extra)
     assert main(argv) == 0
     return out, argv
 
@@ -193,9 +157,8 @@ def test_run_folder_records(lora_run):
     assert meta["n_train_examples"] == 12 and meta["n_truncated"] == 0
     val_ids = json.loads((out / "val_ids.json").read_text())["ids"]
     assert len(val_ids) == 4 and {i[0] for i in val_ids} == {"c", "o"}
-    assert (out / "tokenizer.json").is_file() and (
-        out / "adapter" / "adapter_config.json"
-    ).is_file()
+    assert (out / "tokenizer.json").is_file()
+    assert (out / "adapter" / "adapter_config.json").is_file()
     log = read_log(out / "train_log.jsonl")
     train_rows = [r for r in log if r["kind"] == "train"]
     assert [r["step"] for r in train_rows] == list(range(1, 9))
@@ -297,25 +260,15 @@ def test_full_fine_tune_writes_a_whole_model(tmp_path, tiny_model_dir, tiny_data
     from transformers import AutoModelForCausalLM
 
     out = tmp_path / "full"
-    assert (
-        main(
-            _args(
-                tiny_model_dir,
-                tiny_data,
-                out,
-                "--method",
-                "full",
-                "--max-steps",
-                "2",
-                "--learning-rate",
-                "1e-3",
-                "--token-budget",
-                "256",
-            )
-        )
-        == 0
-    )
+    extra = shlex.split("--method full --max-steps 2 --learning-rate 1e-3 --token-budget 256")
+    extra += ["--val", str(tiny_data / "train.jsonl"), "--val-generate-rows", "0"]
+    assert main(_args(tiny_model_dir, tiny_data, out, *extra)) == 0
     assert not (out / "adapter").exists()
+    # --val FILE without eval_every_steps: one validation at the end, no generation.
+    val_rows = [r for r in read_log(out / "train_log.jsonl") if r["kind"] == "val"]
+    assert [r["step"] for r in val_rows] == [2] and "val_json_exact" not in val_rows[0]
+    val_ids = json.loads((out / "val_ids.json").read_text())
+    assert val_ids["source"] == "file" and len(val_ids["ids"]) == 16
     tuned = AutoModelForCausalLM.from_pretrained(out / "model")
     base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
     changed = [
@@ -370,33 +323,12 @@ def test_a_folder_that_is_not_a_run_is_refused(tmp_path, tiny_model_dir, tiny_da
 @pytest.mark.slow
 def test_embedded_model_trains_a_few_steps(tmp_path, embedded_dir, tiny_data):
     out = tmp_path / "run"
-    argv = [
-        "train",
-        "--model",
-        "smollm2-135m-instruct",
-        "--data",
-        str(tiny_data / "train.jsonl"),
-        "--schemas",
-        str(tiny_data / "schemas"),
-        "--out",
-        str(out),
-        "--recipe",
-        "quick",
-        "--method",
-        "lora",
-        "--max-steps",
-        "2",
-        "--per-device-batch-size",
-        "2",
-        "--grad-accum-steps",
-        "1",
-        "--max-length",
-        "128",
-        "--logging-steps",
-        "1",
-        "--bf16",
-        "false",
-    ]
+    data = ["--data", str(tiny_data / "train.jsonl"), "--schemas", str(tiny_data / "schemas")]
+    flags = shlex.split(
+        "--recipe quick --method lora --max-steps 2 --per-device-batch-size 2 "
+        "--grad-accum-steps 1 --max-length 128 --logging-steps 1 --bf16 false"
+    )
+    argv = ["train", "--model", "smollm2-135m-instruct", *data, "--out", str(out), *flags]
     assert main(argv) == 0
     log = [r for r in read_log(out / "train_log.jsonl") if r["kind"] == "train"]
     assert [r["step"] for r in log] == [1, 2]

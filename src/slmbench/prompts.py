@@ -136,3 +136,11 @@ def build_training_text(
     """
     prompt = build_prompt(text, style, tokenizer, schema)
     return prompt, answer_prefix(style) + format_answer(gold) + eos_token
+
+
+def prompt_add_special_tokens(tokenizer: Any, prompt: str) -> bool:
+    """Whether tokenising `prompt` should add the tokenizer's special tokens: chat-templated
+    prompts already start with the BOS text; plain prompts get the tokenizer's usual ones.
+    Training and every backend use this rule, so a model sees the same prompt ids in both."""
+    bos = getattr(tokenizer, "bos_token", None)
+    return not (bos and prompt.startswith(bos))

@@ -19,14 +19,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from slmbench.errors import SlmbenchError
-from slmbench.models.llamacpp_backend import LLAMA_CPP_INSTALL, tokenizer_dir_for
+from slmbench.models.llamacpp_backend import (
+    LLAMA_CPP_INSTALL,
+    captured_stderr,
+    tokenizer_dir_for,
+)
 
 QUANTS = ("f32", "f16", "q8_0", "q4_k_m")
 DEFAULT_QUANT = "q8_0"
@@ -349,20 +352,13 @@ def quantize_with_llama_cpp(source: Path, target: Path, quant: str) -> str | Non
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = ftype
     params.nthread = 0
-    # Its per-tensor notes (e.g. K-quant fallbacks for rows not divisible by 256) go straight
-    # to the stderr file descriptor: kept aside, and shown only if quantisation fails.
-    with tempfile.TemporaryFile() as log:
-        saved = os.dup(2)
-        os.dup2(log.fileno(), 2)
-        try:
-            status = llama_cpp.llama_model_quantize(
-                str(source).encode(), str(target).encode(), llama_cpp.byref(params)
-            )
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-        log.seek(0)
-        notes = log.read().decode("utf-8", errors="replace").strip().splitlines()
+    # Its per-tensor notes (e.g. K-quant fallbacks for rows not divisible by 256) are kept
+    # aside, and shown only if quantisation fails.
+    with captured_stderr() as log:
+        status = llama_cpp.llama_model_quantize(
+            str(source).encode(), str(target).encode(), llama_cpp.byref(params)
+        )
+    notes = [line for line in log.lines if line.strip()]
     if status != 0:
         raise SlmbenchError(
             f"llama.cpp failed to quantise {source} to {quant} (status {status}): "

@@ -28,6 +28,7 @@ from slmbench.models.registry import (
     resolve_model,
 )
 from slmbench.models.stopping import STOP_LIMIT, SequenceTracker
+from slmbench.prompts import prompt_add_special_tokens
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 DEVICES = ("cpu", "cuda", "auto")
@@ -183,8 +184,7 @@ class TransformersBackend:
     def _add_special_tokens(self, prompts: list[str]) -> bool:
         # Chat-templated prompts already start with the BOS text; plain prompts get the
         # tokenizer's usual special tokens (none for SmolLM2 and Qwen).
-        bos = self.tokenizer.bos_token
-        return not (bos and all(p.startswith(bos) for p in prompts))
+        return all(prompt_add_special_tokens(self.tokenizer, p) for p in prompts)
 
     def _piece(self, token_id: int) -> str:
         piece = self._pieces.get(token_id)

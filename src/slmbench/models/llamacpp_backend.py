@@ -8,10 +8,15 @@ llama.cpp's own grammar engine (`LlamaGrammar.from_json_schema`).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +50,13 @@ def tokenizer_dir_for(gguf_path: str | Path) -> Path:
     return Path(gguf_path).with_suffix(".tokenizer")
 
 
-def grammar_schema(schema: dict, max_items: int = DEFAULT_MAX_ITEMS) -> dict:
+def grammar_schema(
+    schema: dict, max_items: int = DEFAULT_MAX_ITEMS, keep_patterns: bool = True
+) -> dict:
     """The schema given to llama.cpp's grammar compiler: arrays get a `maxItems` bound (an
-    unbounded list can loop inside the grammar until the token cap) and formats stricter than
-    the data are dropped. The input is not modified.
+    unbounded list can loop inside the grammar until the token cap), formats stricter than
+    the data are dropped, and so are string `pattern`s unless `keep_patterns`. The input is
+    not modified.
 
     >>> grammar_schema({"type": "object", "properties": {
     ...     "tags": {"type": "array", "items": {"type": "string", "format": "date-time"}},
@@ -69,6 +77,8 @@ def grammar_schema(schema: dict, max_items: int = DEFAULT_MAX_ITEMS) -> dict:
             return
         if node.get("format") in LOOSENED_FORMATS:
             del node["format"]
+        if not keep_patterns and isinstance(node.get("pattern"), str):
+            del node["pattern"]
         kind = node.get("type")
         if (kind == "array" or (isinstance(kind, list) and "array" in kind)) and (
             "maxItems" not in node
@@ -148,6 +158,29 @@ def file_type_name(code: int | None) -> str:
     except ValueError:
         return f"type{code}"
     return name.removeprefix("MOSTLY_").removeprefix("ALL_").lower()
+
+
+@dataclass
+class CapturedStderr:
+    lines: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def captured_stderr() -> Iterator[CapturedStderr]:
+    """Sends what native code writes to file descriptor 2 into `.lines` instead of the
+    terminal (llama.cpp prints per-tensor and parser notes there directly)."""
+    result = CapturedStderr()
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as sink:
+        saved = os.dup(2)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield result
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            result.lines = sink.read().decode("utf-8", errors="replace").splitlines()
 
 
 class LlamaCppBackend:
@@ -302,26 +335,42 @@ class LlamaCppBackend:
         return grammar, "on" if grammar is not None else "fallback"
 
     def _compile(self, schema: dict) -> Any:
-        from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
+        """The schema as a llama.cpp grammar; if llama.cpp rejects it, once more without string
+        `pattern`s (its regex translation lacks escapes such as `\\s`), else None (lenient) or
+        an error (strict)."""
+        from llama_cpp.llama_grammar import LlamaGrammar
+
+        reasons = []
+        for keep_patterns in (True, False):
+            try:
+                gbnf = self._checked_gbnf(grammar_schema(schema, self.max_items, keep_patterns))
+            except Exception as e:  # noqa: BLE001 - any compiler failure is reported the same way
+                reasons.append(str(e))
+                continue
+            return LlamaGrammar.from_string(gbnf, verbose=False)
+        if self.constrained == "strict":
+            raise SlmbenchError(
+                f"schema {schema_label(schema)} cannot be compiled to a llama.cpp grammar "
+                f"({reasons[-1]}); use --constrained lenient to decode it unconstrained"
+            )
+        return None
+
+    def _checked_gbnf(self, schema: dict) -> str:
+        from llama_cpp.llama_grammar import json_schema_to_gbnf
 
         llama_cpp = self._llama_cpp
-        try:
-            gbnf = json_schema_to_gbnf(json.dumps(grammar_schema(schema, self.max_items)))
-            # Parse once here: a grammar llama.cpp rejects would otherwise crash the sampler.
+        gbnf = json_schema_to_gbnf(json.dumps(schema))
+        # Parsed once here: a grammar llama.cpp rejects would otherwise crash the sampler. Its
+        # parser prints the whole grammar on failure; that goes to a kept-aside stderr.
+        with captured_stderr() as log:
             sampler = llama_cpp.llama_sampler_init_grammar(
                 self._vocab, gbnf.encode("utf-8"), b"root"
             )
-            if not sampler:
-                raise ValueError("llama.cpp rejected the generated grammar")
-            llama_cpp.llama_sampler_free(sampler)
-        except Exception as e:  # noqa: BLE001 - any compiler failure is reported the same way
-            if self.constrained == "strict":
-                raise SlmbenchError(
-                    f"schema {schema_label(schema)} cannot be compiled to a llama.cpp grammar "
-                    f"({e}); use --constrained lenient to decode it unconstrained"
-                ) from None
-            return None
-        return LlamaGrammar.from_string(gbnf, verbose=False)
+        if not sampler:
+            first = next((line for line in log.lines if "error" in line.lower()), "")
+            raise ValueError(f"llama.cpp rejected the grammar: {first[:200]}".rstrip(": "))
+        llama_cpp.llama_sampler_free(sampler)
+        return gbnf
 
 
 def _resolve_gguf(model: str | Path | None) -> tuple[str, Path, Path | None]:

@@ -22,8 +22,7 @@ from slmbench.data.rows import Row
 from slmbench.data.schemas import SchemaInfo
 from slmbench.eval.metrics import json_equal
 from slmbench.eval.parsing import parse_output
-from slmbench.prompts import build_prompt, format_answer
-from slmbench.train.dataset import prompt_add_special_tokens
+from slmbench.prompts import build_prompt, format_answer, prompt_add_special_tokens
 
 GENERATION_SLACK_TOKENS = 16
 """A validation answer may run this many tokens past its gold answer before it is cut: a

@@ -19,7 +19,7 @@ from typing import Any
 from slmbench.data.rows import Row
 from slmbench.data.schemas import SchemaInfo
 from slmbench.errors import SlmbenchError
-from slmbench.prompts import build_training_text
+from slmbench.prompts import build_training_text, prompt_add_special_tokens
 
 IGNORE_INDEX = -100
 
@@ -53,14 +53,6 @@ class EncodedSet:
             f"({len(self.truncated_ids)} truncated to {max_length} tokens, "
             f"{len(self.dropped_ids)} dropped as longer than {max_length})"
         )
-
-
-def prompt_add_special_tokens(tokenizer: Any, prompt: str) -> bool:
-    """Whether the tokenizer adds its special tokens to this prompt: the same rule as the
-    transformers backend (`hf_backend._add_special_tokens`): chat-templated prompts already
-    start with the BOS text, plain prompts get the tokenizer's usual special tokens."""
-    bos = getattr(tokenizer, "bos_token", None)
-    return not (bos and prompt.startswith(bos))
 
 
 def encode_row(

@@ -13,7 +13,7 @@ import inspect
 import json
 import types
 import typing
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from slmbench.errors import SlmbenchError
 
+ALL_LINEAR = "all-linear"
 TRUE_WORDS = ("true", "yes", "on", "1")
 FALSE_WORDS = ("false", "no", "off", "0")
 
@@ -214,6 +215,8 @@ def coerce(name: str, value: Any, where: str, from_text: bool) -> Any:
     32
     >>> coerce("token_budget", "none", "cli", from_text=True) is None
     True
+    >>> coerce("target_modules", "q_proj", "cli", from_text=True)
+    ['q_proj']
     >>> coerce("learning_rate", "abc", "cli", from_text=True)
     Traceback (most recent call last):
     slmbench.errors.SlmbenchError: cli: recipe field 'learning_rate' must be a number, got 'abc'
@@ -241,10 +244,14 @@ def _coerce(kind: Any, value: Any, from_text: bool) -> Any:
         ):
             return None
         if list[str] in options and str in options:
-            if from_text:
-                parts = [p.strip() for p in value.split(",") if p.strip()]
-                return parts if len(parts) > 1 else (parts[0] if parts else _fail("a name"))
-            return _coerce(list[str], value, False) if isinstance(value, list) else _str(value)
+            # Module names: a list, or the one keyword `all-linear` (PEFT would read any other
+            # single string as a regular expression over full module paths).
+            if isinstance(value, list):
+                return _coerce(list[str], value, False)
+            names = [p.strip() for p in _str(value).split(",") if p.strip()]
+            if not names:
+                raise _WrongType("module names")
+            return ALL_LINEAR if names == [ALL_LINEAR] else names
         inner = [o for o in options if o is not type(None)]
         try:
             return _coerce(inner[0], value, from_text)
@@ -294,10 +301,6 @@ def _str(value: Any) -> str:
     if not isinstance(value, str):
         raise _WrongType("a string")
     return value
-
-
-def _fail(expected: str) -> Any:
-    raise _WrongType(expected)
 
 
 def check_recipe(recipe: Recipe, where: str) -> Recipe:
@@ -371,8 +374,3 @@ def field_metavar(name: str) -> str:
     if kind is bool:
         return "true|false"
     return {int: "INT", float: "FLOAT", str: "TEXT"}[kind]
-
-
-def default_of(name: str) -> Any:
-    spec = {f.name: f for f in fields(Recipe)}[name]
-    return spec.default_factory() if spec.default is MISSING else spec.default
