@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from slmbench.cli import main
+from slmbench.errors import DataError
 from slmbench.models.base import Generation
 
 SCHEMA = {
@@ -178,3 +179,35 @@ def test_changed_config_is_refused(workspace, monkeypatch, capsys):
     assert main(eval_args(workspace, "run", "--limit", "4")) == 0
     assert main(eval_args(workspace, "run", "--limit", "4", "--prompt", "paper")) == 2
     assert "different run" in one_line_error(capsys)
+
+
+def test_ids_selects_a_held_out_part(tmp_path):
+    from slmbench.data.rows import read_rows
+    from slmbench.eval.runner import select_ids
+
+    data = tmp_path / "rows.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"r{i}",
+                    "schema_id": "bookmark",
+                    "complexity": "simple",
+                    "prompt": f"text {i}",
+                    "expected_output": {"x": i},
+                }
+            )
+            + "\n"
+            for i in range(4)
+        )
+    )
+    rows = read_rows(data)
+    ids = tmp_path / "val_ids.json"
+    ids.write_text(json.dumps({"ids": ["r1", "r3"]}))
+    kept, sha = select_ids(rows, str(ids), str(data))
+    assert [r.id for r in kept] == ["r1", "r3"]
+    ids.write_text(json.dumps(["r3", "r1"]))
+    assert select_ids(rows, str(ids), str(data))[1] == sha  # order of the list does not matter
+    ids.write_text(json.dumps(["r1", "nope"]))
+    with pytest.raises(DataError, match="not in"):
+        select_ids(rows, str(ids), str(data))

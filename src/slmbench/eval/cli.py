@@ -35,6 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="prompt style (default: the adapter's train recipe's, else chat)",
     )
     ev.add_argument("--limit", type=int, help="evaluate only the first N rows")
+    ev.add_argument(
+        "--ids",
+        help="evaluate only these row ids: a JSON list, or a train run's val_ids.json",
+    )
     ev.add_argument("--batch-size", type=int, default=8, help="prompts per batch (default 8)")
     ev.add_argument(
         "--max-new-tokens",
@@ -84,6 +88,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
             schemas=args.schemas,
             prompt_style=args.prompt_style,
             limit=args.limit,
+            ids=args.ids,
             batch_size=args.batch_size,
             max_new_tokens=args.max_new_tokens,
             backend=args.backend,

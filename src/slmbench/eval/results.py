@@ -27,6 +27,7 @@ IDENTITY_KEYS = (
     "backend",
     "base_url",
     "data_sha256",
+    "selection_sha256",
     "schemas_sha256",
     "prompt_style",
     "constrained",

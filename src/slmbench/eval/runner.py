@@ -15,7 +15,7 @@ from typing import Any
 
 from slmbench.data.rows import Row, file_sha256, read_rows
 from slmbench.data.schemas import SchemaInfo, load_schemas
-from slmbench.errors import SlmbenchError
+from slmbench.errors import DataError, SlmbenchError
 from slmbench.eval.results import (
     PREDICTIONS,
     RUN_CONFIG,
@@ -52,6 +52,7 @@ class EvalOptions:
     schemas: str | None = None
     prompt_style: str | None = None
     limit: int | None = None
+    ids: str | None = None
     batch_size: int = DEFAULT_BATCH_SIZE
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
     backend: str = "transformers"
@@ -121,6 +122,9 @@ def run_eval(
 
     schemas = load_schemas(opts.schemas)
     rows = read_rows(opts.data, schemas)
+    selection_sha = None
+    if opts.ids:
+        rows, selection_sha = select_ids(rows, opts.ids, opts.data)
     if opts.limit:
         rows = rows[: opts.limit]
     run_dir = Path(opts.out)
@@ -142,6 +146,8 @@ def run_eval(
         "threads": opts.threads,
         "batch_size": opts.batch_size,
         "limit": opts.limit,
+        "ids": opts.ids,
+        "selection_sha256": selection_sha,
     }
     check_run_config(run_dir, config)  # before loading a model: fail fast
 
@@ -183,6 +189,34 @@ def run_eval(
     print_summary(results, echo=echo)
     echo(f"wrote {run_dir / 'results.json'}")
     return results
+
+
+def select_ids(rows: list, ids_path: str, data_path: str) -> tuple[list, str]:
+    """Keep the rows whose id is listed in `ids_path` (a JSON list, or an object with `ids`
+    such as a train run's val_ids.json): how a held-out part of a file is evaluated without
+    copying it. Returns the rows and a sha256 naming the selection (file hash + ids)."""
+    path = Path(ids_path)
+    if not path.is_file():
+        raise SlmbenchError(f"ids file not found: {path}")
+    try:
+        listed = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise DataError(f"not valid JSON: {e.msg}", str(path), e.lineno) from None
+    if isinstance(listed, dict):
+        listed = listed.get("ids")
+    if not isinstance(listed, list) or not listed:
+        raise DataError(
+            "expected a non-empty JSON list of ids (or an object with 'ids')", str(path)
+        )
+    wanted = set(map(str, listed))
+    kept = [row for row in rows if row.id in wanted]
+    missing = wanted - {row.id for row in kept}
+    if missing:
+        raise DataError(
+            f"{len(missing)} listed ids are not in {data_path}, e.g. {min(missing)!r}", str(path)
+        )
+    digest = hashlib.sha256((file_sha256(data_path) + "\n" + "\n".join(sorted(wanted))).encode())
+    return kept, digest.hexdigest()
 
 
 def _check_numbers(opts: EvalOptions) -> None:

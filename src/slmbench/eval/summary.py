@@ -29,6 +29,7 @@ CONFIG_KEYS = (
     "max_new_tokens",
     "max_new_tokens_policy",
     "limit",
+    "ids",
     "data",
     "schemas",
     "schemas_sha256",
@@ -98,7 +99,9 @@ def build_results(
         "host": host,
         "dataset": {
             "path": config["data"],
-            "sha256": config["data_sha256"],
+            "sha256": config.get("selection_sha256") or config["data_sha256"],
+            "file_sha256": config["data_sha256"],
+            "ids": config.get("ids"),
             "n_rows": len(predictions),
         },
         "metrics": aggregate_metrics(predictions),

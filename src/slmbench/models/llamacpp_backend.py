@@ -12,6 +12,7 @@ import contextlib
 import copy
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -30,7 +31,7 @@ LLAMA_CPP_INSTALL = (
     f"pip install llama-cpp-python=={LLAMA_CPP_VERSION} (builds from source, a few minutes)"
 )
 CONSTRAINED_MODES = ("strict", "lenient")
-DEFAULT_MAX_ITEMS = 64
+DEFAULT_MAX_ITEMS = 50  # as the transformers backend's constraint (slmbench.decode.grammar)
 # Architectures that llama.cpp loads from GGUF but that do not generate text on their own.
 NOT_CAUSAL_LM = {
     "bert", "nomic-bert", "nomic-bert-moe", "neo-bert", "jina-bert-v2", "jina-bert-v3",
@@ -213,7 +214,7 @@ class LlamaCppBackend:
         n_ctx: context size in tokens (default: the model's training context).
         tokenizer: HF tokenizer folder for prompt formatting (default: the one `slmbench export`
             saved beside the file, the embedded model's, else built from the GGUF itself).
-        max_items: `maxItems` given to unbounded arrays under constraints (default 64).
+        max_items: `maxItems` given to unbounded arrays under constraints (default 50).
         batch_size: accepted for symmetry with other backends; llama.cpp runs batch 1.
         """
         if adapter is not None:
@@ -359,7 +360,10 @@ class LlamaCppBackend:
         from llama_cpp.llama_grammar import json_schema_to_gbnf
 
         llama_cpp = self._llama_cpp
-        gbnf = json_schema_to_gbnf(json.dumps(schema))
+        # An optional leading space: the `paper` prompt style's answers start with one.
+        converted = json_schema_to_gbnf(json.dumps(schema))
+        gbnf = re.sub(r"^root ::= ", "root-value ::= ", converted, count=1, flags=re.M)
+        gbnf += '\nroot ::= " "? root-value\n'
         # Parsed once here: a grammar llama.cpp rejects would otherwise crash the sampler. Its
         # parser prints the whole grammar on failure; that goes to a kept-aside stderr.
         with captured_stderr() as log:
