@@ -245,19 +245,28 @@ def compare_engines(tokenizer, schemas, rows, names) -> list[dict]:
 
 
 def end_to_end(model_dir, schemas, rows) -> dict:
-    """Batch-1 greedy generation on the embedded model: ms/token without and with the
-    processor (each row's token budget as in eval), and the processor's own ms per step."""
+    """Batch-1 greedy generation on the embedded model, each row without then with the
+    processor (token budget as in eval): median time per decoding step (prefill excluded,
+    so runs of different lengths compare), and the processor's own time per step."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteria
 
     from slmbench.decode.constrained import SchemaLogitsProcessor
     from slmbench.eval.runner import max_new_tokens_for
     from slmbench.prompts import build_prompt, format_answer
 
+    class StepClock(StoppingCriteria):
+        def __init__(self):
+            self.stamps = []
+
+        def __call__(self, input_ids, scores, **kwargs):
+            self.stamps.append(time.perf_counter())
+            return torch.zeros(input_ids.shape[0], dtype=torch.bool)
+
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
-    totals = {"off": [0.0, 0], "on": [0.0, 0]}
-    processor_s, processor_calls, valid = 0.0, 0, 0
+    steps = {"off": [], "on": []}
+    processor_s, processor_calls, valid, hit_cap = 0.0, 0, 0, 0
     for i, row in enumerate(rows):
         schema = schemas[row.schema_id].schema
         prompt = build_prompt(row.prompt, "chat", tokenizer, schema)
@@ -265,43 +274,42 @@ def end_to_end(model_dir, schemas, rows) -> dict:
         gold_tokens = len(tokenizer(format_answer(row.expected_output))["input_ids"])
         budget = max_new_tokens_for(gold_tokens, 1024)
         for mode in ("off", "on"):
-            processors = []
-            if mode == "on":
-                processor = SchemaLogitsProcessor(tokenizer, [schema])
-                timed = _timed_processor(processor)
-                processors = [timed]
-            start = time.perf_counter()
+            timed = _timed_processor(SchemaLogitsProcessor(tokenizer, [schema]))
+            clock = StepClock()
             with torch.inference_mode():
                 out = model.generate(
                     **encoded,
                     max_new_tokens=budget,
                     do_sample=False,
-                    logits_processor=processors,
+                    logits_processor=[timed] if mode == "on" else [],
+                    stopping_criteria=[clock],
                     pad_token_id=tokenizer.pad_token_id,
                 )
-            elapsed = time.perf_counter() - start
-            new = out[0, encoded["input_ids"].shape[1] :]
             if i == 0:
                 continue  # warm-up row: first grammar use and first-call costs
-            totals[mode][0] += elapsed
-            totals[mode][1] += len(new)
+            steps[mode].extend(np.diff(clock.stamps).tolist())
             if mode == "on":
                 processor_s += timed.seconds
                 processor_calls += timed.calls
+                new = out[0, encoded["input_ids"].shape[1] :]
+                hit_cap += len(new) >= budget
                 text = tokenizer.decode(new, skip_special_tokens=True)
                 validator = schemas[row.schema_id].validator()
                 with contextlib.suppress(json.JSONDecodeError):
                     valid += not list(validator.iter_errors(json.loads(text)))
-    off_ms = 1000 * totals["off"][0] / max(1, totals["off"][1])
-    on_ms = 1000 * totals["on"][0] / max(1, totals["on"][1])
+    off_ms = 1000 * statistics.median(steps["off"])
+    on_ms = 1000 * statistics.median(steps["on"])
+    processor_ms = 1000 * processor_s / max(1, processor_calls)
     result = {
         "rows_timed": len(rows) - 1,
-        "unconstrained_ms_per_token": round(off_ms, 2),
-        "constrained_ms_per_token": round(on_ms, 2),
-        "overhead_percent": round(100 * (on_ms - off_ms) / off_ms, 1),
-        "processor_ms_per_step": round(1000 * processor_s / max(1, processor_calls), 3),
-        "processor_share_percent": round(100 * processor_s / totals["on"][0], 1),
+        "steps_timed": {mode: len(times) for mode, times in steps.items()},
+        "unconstrained_ms_per_step_median": round(off_ms, 2),
+        "constrained_ms_per_step_median": round(on_ms, 2),
+        "overhead_percent_medians": round(100 * (on_ms - off_ms) / off_ms, 1),
+        "processor_ms_per_step": round(processor_ms, 3),
+        "processor_percent_of_constrained_step": round(100 * processor_ms / on_ms, 1),
         "constrained_outputs_schema_valid": f"{valid}/{len(rows) - 1}",
+        "constrained_outputs_at_token_budget": hit_cap,
     }
     print(json.dumps(result), flush=True)
     return result

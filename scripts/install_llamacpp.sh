@@ -9,5 +9,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"
 CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" \
-  "$PYTHON" -m pip install -c constraints.txt "llama-cpp-python==0.3.36"
+  "$PYTHON" -m pip install -q --disable-pip-version-check -c constraints.txt "llama-cpp-python==0.3.36"
 "$PYTHON" -c "import llama_cpp; print('llama-cpp-python', llama_cpp.__version__)"

@@ -101,6 +101,8 @@ def test_q8_0_export_metadata_tensor_types_and_tokenizer(exported, lora_run, tok
     from gguf import GGMLQuantizationType, GGUFReader
     from transformers import AutoTokenizer
 
+    from slmbench.models.llamacpp_backend import gguf_recipe
+
     path = exported("q8_0")
     reader = GGUFReader(path)
 
@@ -115,6 +117,7 @@ def test_q8_0_export_metadata_tensor_types_and_tokenizer(exported, lora_run, tok
     assert field("tokenizer.chat_template") == tokenizer.chat_template
     assert len(reader.fields["tokenizer.ggml.tokens"].data) == len(tokenizer)
     assert json.loads(field("slmbench.recipe"))["method"] == "lora"
+    assert gguf_recipe(path)["prompt_style"] == "chat"
     types = {t.name: t.tensor_type for t in reader.tensors}
     assert types["blk.0.attn_q.weight"] == GGMLQuantizationType.Q8_0
     assert types["blk.0.attn_norm.weight"] == GGMLQuantizationType.F32

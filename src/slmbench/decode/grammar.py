@@ -19,6 +19,10 @@ what decoding can produce:
   model ends its list, string or digit run instead of spinning until the token cap.
   Cost: a float that `json.dumps` writes in exponent form (|x| < 1e-4, e.g. `5e-05`) cannot
   be produced.
+The one spelling freedom left is in numbers: the engine admits trailing zeros (`0.50`) where
+`json.dumps` writes exactly one spelling (`0.5`); strings admit only the escapes
+`json.dumps(ensure_ascii=False)` writes (no escaped slash, no unicode escape of a printable
+character).
 
 An optional single leading space is allowed before the JSON: the `paper` prompt style's answer
 starts with one (`slmbench.prompts.answer_prefix`).

@@ -31,6 +31,7 @@ LLAMA_CPP_INSTALL = (
     f"pip install llama-cpp-python=={LLAMA_CPP_VERSION} (builds from source, a few minutes)"
 )
 CONSTRAINED_MODES = ("strict", "lenient")
+WARMUP_SCHEMA = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
 DEFAULT_MAX_ITEMS = 50  # as the transformers backend's constraint (slmbench.decode.grammar)
 # Architectures that llama.cpp loads from GGUF but that do not generate text on their own.
 NOT_CAUSAL_LM = {
@@ -142,6 +143,13 @@ def check_gguf_causal_lm(path: Path) -> dict[str, Any]:
         "file_type": field("general.file_type"),
         "recipe": field("slmbench.recipe"),
     }
+
+
+def gguf_recipe(path: str | Path) -> dict | None:
+    """The train recipe that `slmbench export` stored in a GGUF (`slmbench.recipe`), if any:
+    how eval finds the prompt style a GGUF model was trained with."""
+    recipe = check_gguf_causal_lm(Path(path)).get("recipe")
+    return json.loads(recipe) if recipe else None
 
 
 def file_type_name(code: int | None) -> str:
@@ -274,6 +282,12 @@ class LlamaCppBackend:
             "llama_cpp_version": llama_cpp.__version__,
             "trained_from": json.loads(recipe) if recipe else None,
         }
+
+    def warmup(self) -> None:
+        """One short generation (with a grammar when constrained) before anything is timed:
+        the first decode pays for weight repacking and thread start-up."""
+        schema = WARMUP_SCHEMA if self.constrained else None
+        self.generate([GenerationRequest("Hello", max_new_tokens=2, schema=schema)])
 
     # --- generation -----------------------------------------------------------------------
 
