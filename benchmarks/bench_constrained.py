@@ -244,10 +244,11 @@ def compare_engines(tokenizer, schemas, rows, names) -> list[dict]:
     return report
 
 
-def end_to_end(model_dir, schemas, rows) -> dict:
+def end_to_end(model_dir, schemas, rows, max_tokens: int) -> dict:
     """Batch-1 greedy generation on the embedded model, each row without then with the
-    processor (token budget as in eval): median time per decoding step (prefill excluded,
-    so runs of different lengths compare), and the processor's own time per step."""
+    processor (token budget as in eval, capped at `max_tokens`): median time per decoding
+    step (prefill excluded, so runs of different lengths compare), and the processor's own
+    time per step."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteria
 
@@ -272,7 +273,7 @@ def end_to_end(model_dir, schemas, rows) -> dict:
         prompt = build_prompt(row.prompt, "chat", tokenizer, schema)
         encoded = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
         gold_tokens = len(tokenizer(format_answer(row.expected_output))["input_ids"])
-        budget = max_new_tokens_for(gold_tokens, 1024)
+        budget = max_new_tokens_for(gold_tokens, max_tokens)
         for mode in ("off", "on"):
             timed = _timed_processor(SchemaLogitsProcessor(tokenizer, [schema]))
             clock = StepClock()
@@ -336,6 +337,9 @@ def main() -> None:
         "--e2e-rows", type=int, default=4, help="rows generated with the model (first: warm-up)"
     )
     parser.add_argument(
+        "--e2e-max-new-tokens", type=int, default=128, help="token budget cap per row (128)"
+    )
+    parser.add_argument(
         "--engines",
         default=",".join(e.name for e in ENGINES),
         help="comma-separated engines to compare (default: all installed)",
@@ -354,7 +358,7 @@ def main() -> None:
     print(f"{len(schemas)} schemas, {len(rows)} gold answers", flush=True)
     compare_engines(tokenizer, schemas, rows, args.engines.split(","))
     if args.e2e_rows > 1:
-        end_to_end(model_dir, schemas, gold_rows(args.e2e_rows))
+        end_to_end(model_dir, schemas, gold_rows(args.e2e_rows), args.e2e_max_new_tokens)
 
 
 if __name__ == "__main__":

@@ -191,6 +191,40 @@ def test_unsupported_schema_error_names_schema_and_keyword(tokenizer):
     assert "'Odd'" in message and '"not"' in message and "\n" not in message
 
 
+# --- the logits processor ---------------------------------------------------------------------
+
+
+def test_processor_masks_rows_and_handles_release_and_rejected_tokens(tokenizer):
+    import torch
+
+    from slmbench.decode.constrained import SchemaLogitsProcessor
+
+    vocab = len(tokenizer)
+    brace = tokenizer.convert_tokens_to_ids("{")
+    letter = tokenizer("x", add_special_tokens=False)["input_ids"][0]
+    prompt = torch.tensor([[5, 6], [5, 6]])
+
+    def step(processor, ids):
+        return processor(ids, torch.zeros(2, vocab))
+
+    processor = SchemaLogitsProcessor(tokenizer, [CONTACT, None])
+    scores = step(processor, prompt)
+    assert scores[0, brace] == 0 and scores[0, letter] == float("-inf")
+    assert bool(torch.isfinite(scores[1]).all())
+    processor.release(0)  # the caller stopped row 0: padding may follow, no constraint applies
+    pad = torch.tensor([[tokenizer.pad_token_id], [letter]])
+    assert bool(torch.isfinite(step(processor, torch.cat([prompt, pad], dim=1))).all())
+
+    strict = SchemaLogitsProcessor(tokenizer, [CONTACT, None])
+    step(strict, prompt)
+    with pytest.raises(SlmbenchError, match="batch row 0"):
+        step(strict, torch.cat([prompt, torch.tensor([[letter], [letter]])], dim=1))
+    lenient = SchemaLogitsProcessor(tokenizer, [CONTACT, None], lenient=True)
+    step(lenient, prompt)
+    step(lenient, torch.cat([prompt, torch.tensor([[letter], [letter]])], dim=1))
+    assert lenient.status == ["fallback", "off"] and lenient.errors[0]
+
+
 # --- the logits processor on a tiny random model ---------------------------------------------
 
 
