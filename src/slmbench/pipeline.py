@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from slmbench.errors import SlmbenchError
@@ -49,7 +50,8 @@ def run_pipeline(args: argparse.Namespace) -> int:
     if args.limit:
         eval_opts += ["--limit", str(args.limit)]
 
-    steps: list[tuple[str, list[str]]] = []
+    # A step's argv may be a function: built when the step runs, from what earlier steps wrote.
+    steps: list[tuple[str, list[str] | Callable[[], list[str]]]] = []
     if not _same_build(data, args):
         steps.append(
             (
@@ -88,7 +90,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
         ),
     ]
     if not args.skip_train:
-        steps += [
+        steps.append(
             (
                 f"fine-tune ({args.recipe} recipe)",
                 [
@@ -104,15 +106,21 @@ def run_pipeline(args: argparse.Namespace) -> int:
                     "--out",
                     str(tuned_run),
                 ],
-            ),
+            )
+        )
+
+        # A LoRA run is evaluated as an adapter on its base; a full fine-tune as a model.
+        def tuned() -> list[str]:
+            if (tuned_run / "adapter").is_dir():
+                return ["--adapter", str(tuned_run), "--model", args.model]
+            return ["--model", str(tuned_run)]
+
+        steps += [
             (
                 "evaluate the fine-tuned model",
-                [
+                lambda: [
                     "eval",
-                    "--adapter",
-                    str(tuned_run),
-                    "--model",
-                    args.model,
+                    *tuned(),
                     "--data",
                     str(data / "test.jsonl"),
                     "--out",
@@ -127,7 +135,8 @@ def run_pipeline(args: argparse.Namespace) -> int:
         ("write the report", ["report", *runs, "--data", str(data), "--out", str(out / "report")])
     )
 
-    for number, (title, argv) in enumerate(steps, start=1):
+    for number, (title, make_argv) in enumerate(steps, start=1):
+        argv = make_argv() if callable(make_argv) else make_argv
         print(f"\n[{number}/{len(steps)}] {title}: slmbench {' '.join(argv)}", flush=True)
         start = time.perf_counter()
         code = cli(argv)
