@@ -1,42 +1,83 @@
 #!/usr/bin/env bash
 # The exact commands behind every file under results/ (see results/README.md).
 # Each step resumes when rerun. Needs ../shared/edgejson_v3 for the v3 settings.
+# Steps marked [GPU] ran on a lent H200 (transformers 5.17, torch 2.11) with the same code;
+# on a 2-core CPU they take hours (results/README.md gives the measured rates).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 S=.venv/bin/slmbench
 V3=../shared/edgejson_v3
 M=smollm2-135m-instruct
 DATA=results/data/edgejson-seed0
+TEST=$DATA/test.jsonl
 
 # Our benchmark (committed: same seed, same bytes).
 $S data build --out $DATA --seed 0
-$S data validate $DATA/train.jsonl --against $DATA/test.jsonl
+$S data validate $DATA/train.jsonl --against $TEST
 
-# Zero-shot baselines of the embedded model on our test split, each prompt style.
+# Zero-shot baselines of the embedded model on our test split, each prompt style (256-token cap).
 for style in paper chat chat-schema; do
-  $S eval --model $M --data $DATA/test.jsonl --prompt $style --out results/zero-shot/edgejson-$style
+  $S eval --model $M --data $TEST --prompt $style --max-new-tokens 256 --threads 1 \
+    --out results/zero-shot/edgejson-$style
 done
 
-# Setting 2: train on our training split (10% held out for validation), evaluate on our test split.
-$S train --model $M --data $DATA/train.jsonl --recipe recommended --val-fraction 0.1 \
-  --out results/train/edgejson-lora-r16
-$S eval --adapter results/train/edgejson-lora-r16 --data $DATA/test.jsonl \
+# Earlier CPU run: one epoch of the first recommended recipe (4 x 2 batches, token budget 2048).
+$S train --model $M --data $DATA/train.jsonl --config results/train/edgejson-lora-r16/recipe.json \
+  --val-fraction 0.1 --out results/train/edgejson-lora-r16
+$S eval --adapter results/train/edgejson-lora-r16 --data $TEST --threads 1 \
   --out results/finetuned/edgejson-lora-r16.on-edgejson-test
-$S compare results/zero-shot/edgejson-chat results/finetuned/edgejson-lora-r16.on-edgejson-test
 
-if [ -f $V3/train.jsonl ]; then
-  # Setting 1: train on the original v3 training split, 20% held out, evaluate on that part.
-  $S train --model $M --data $V3/train.jsonl --schemas $V3/schemas --recipe recommended \
-    --val-fraction 0.2 --out results/train/v3-lora-r16
-  HELD=results/train/v3-lora-r16/val_ids.json
-  $S eval --adapter results/train/v3-lora-r16 --data $V3/train.jsonl --schemas $V3/schemas \
-    --ids $HELD --out results/finetuned/v3-lora-r16.on-v3-heldout
-  $S eval --model $M --data $V3/train.jsonl --schemas $V3/schemas --ids $HELD \
-    --out results/zero-shot/v3-heldout-chat
-  # Setting 3: the model trained on our data, evaluated on the held-out part of v3.
-  $S eval --adapter results/train/edgejson-lora-r16 --data $V3/train.jsonl --schemas $V3/schemas \
-    --ids $HELD --out results/finetuned/edgejson-lora-r16.on-v3-heldout
-fi
+# [GPU] Recipe search on validation data (10% of our training split), then the winner on v3.
+# Its run folders became results/train/{edgejson,v3}-lora-r16-e6 (adapters stored in bf16).
+python scripts/recipe_search.py --grid scripts/search_grid.json --device cuda \
+  --eval-batch-size 64 --data $DATA/train.jsonl --val-fraction 0.1 --budget-s 230 \
+  --returnable-max-mb 20 --out runs/search-edgejson
+python scripts/recipe_search.py --grid scripts/search_grid.json --device cuda \
+  --eval-batch-size 64 --only lora-r16-e6 --data $V3/train.jsonl --schemas $V3/schemas \
+  --val-fraction 0.2 --out runs/search-v3
+# Setting 1 [GPU eval] is the search's own validation eval: runs/search-v3/lora-r16-e6/val-eval
+# (the held-out 20% of v3), copied to results/finetuned/v3-lora-r16-e6.on-v3-heldout.h200.
+# Setting 2 [GPU eval], copied to results/finetuned/edgejson-lora-r16-e6.on-edgejson-test.h200:
+$S eval --device cuda --batch-size 64 --adapter runs/search-edgejson/lora-r16-e6 --data $TEST \
+  --out runs/search-edgejson/lora-r16-e6/test-eval-gpu
+# The two run folders were then copied to results/train/{edgejson,v3}-lora-r16-e6 (adapter
+# weights cast to bf16). On a CPU, the same trainings from their recipe files:
+#   $S train --model $M --data $DATA/train.jsonl --config results/train/edgejson-lora-r16-e6/recipe.json \
+#     --val-fraction 0.1 --out runs/edgejson-lora-r16-e6
+#   $S train --model $M --data $V3/train.jsonl --schemas $V3/schemas \
+#     --config results/train/v3-lora-r16-e6/recipe.json --val-fraction 0.2 --out runs/v3-lora-r16-e6
+
+HELD=results/train/v3-lora-r16-e6/val_ids.json
+# Setting 3 (CPU): trained on our data, evaluated on the held-out 20% of v3.
+$S eval --adapter results/train/edgejson-lora-r16-e6 --data $V3/train.jsonl --schemas $V3/schemas \
+  --ids $HELD --threads 1 --out results/finetuned/edgejson-lora-r16-e6.on-v3-heldout
+# Zero-shot on the v3 held-out part (settings 1 and 3).
+$S eval --model $M --data $V3/train.jsonl --schemas $V3/schemas --ids $HELD --prompt chat-schema \
+  --max-new-tokens 256 --threads 1 --out results/zero-shot/v3-heldout-chat-schema
+
+# Constrained decoding (llguidance), zero-shot and fine-tuned, our test split.
+$S eval --adapter results/train/edgejson-lora-r16-e6 --data $TEST --constrained --threads 1 \
+  --out results/constrained/edgejson-lora-r16-e6.on-edgejson-test
+$S eval --model $M --data $TEST --prompt chat-schema --max-new-tokens 256 --constrained \
+  --threads 1 --out results/constrained/zero-shot-chat-schema.on-edgejson-test
+
+# llama.cpp: the exported fine-tuned model (Q8_0) and the embedded Q4_1 file as it is.
+$S export results/train/edgejson-lora-r16-e6 --quant q8_0 --out runs/export/edgejson-lora-r16-e6-q8_0.gguf
+$S eval --backend llamacpp --model runs/export/edgejson-lora-r16-e6-q8_0.gguf --data $TEST \
+  --threads 1 --out results/llamacpp/edgejson-lora-r16-e6-q8_0.on-edgejson-test
+$S eval --backend llamacpp --model $M --data $TEST --prompt chat-schema --max-new-tokens 256 \
+  --threads 1 --out results/llamacpp/zero-shot-q4_1-chat-schema.on-edgejson-test
+
+# Comparisons (paired McNemar) saved as text.
+$S compare results/zero-shot/edgejson-chat-schema results/finetuned/edgejson-lora-r16-e6.on-edgejson-test.h200 \
+  > results/compare/zero-shot-vs-edgejson-lora-r16-e6.txt
+$S compare results/finetuned/edgejson-lora-r16-e6.on-edgejson-test.h200 \
+  results/constrained/edgejson-lora-r16-e6.on-edgejson-test > results/compare/edgejson-lora-r16-e6-unconstrained-vs-constrained.txt
+$S compare results/finetuned/edgejson-lora-r16.on-edgejson-test \
+  results/finetuned/edgejson-lora-r16-e6.on-edgejson-test.h200 > results/compare/edgejson-lora-r16-e1-cpu-vs-e6.txt
+
+# Latency bench table (results/bench/bench.md) and benchmark outputs.
+bash scripts/bench_of_record.sh
 
 # The committed report.
 $S report results --data $DATA --out docs/report

@@ -31,7 +31,8 @@ def lora_run(tiny_model_dir, tmp_path_factory):
     run = tmp_path_factory.mktemp("lora-run")
     peft_model.save_pretrained(run / "adapter")
     AutoTokenizer.from_pretrained(tiny_model_dir).save_pretrained(run)
-    recipe = {"base_model": str(tiny_model_dir), "prompt_style": "chat", "method": "lora"}
+    # Not the default style: an eval of the export must find it in the GGUF.
+    recipe = {"base_model": str(tiny_model_dir), "prompt_style": "chat-schema", "method": "lora"}
     (run / "recipe.json").write_text(json.dumps(recipe))
     return run
 
@@ -117,7 +118,7 @@ def test_q8_0_export_metadata_tensor_types_and_tokenizer(exported, lora_run, tok
     assert field("tokenizer.chat_template") == tokenizer.chat_template
     assert len(reader.fields["tokenizer.ggml.tokens"].data) == len(tokenizer)
     assert json.loads(field("slmbench.recipe"))["method"] == "lora"
-    assert gguf_recipe(path)["prompt_style"] == "chat"
+    assert gguf_recipe(path)["prompt_style"] == "chat-schema"
     types = {t.name: t.tensor_type for t in reader.tensors}
     assert types["blk.0.attn_q.weight"] == GGMLQuantizationType.Q8_0
     assert types["blk.0.attn_norm.weight"] == GGMLQuantizationType.F32
@@ -297,3 +298,30 @@ def test_q4_k_m_export_runs_under_llamacpp(exported):
     backend = LlamaCppBackend(str(path), threads=1)
     (gen,) = backend.generate([GenerationRequest("Hello", max_new_tokens=5, stop_at_json=False)])
     assert gen.generated_tokens >= 1 and backend.info()["dtype"] == "q4_k_m"
+
+
+def test_eval_of_an_exported_gguf_uses_its_training_prompt_style(exported, tmp_path):
+    """`slmbench eval --backend llamacpp --model FILE.gguf` prompts the way the exported run was
+    trained (the recipe stored in the GGUF), not the default style."""
+    pytest.importorskip("llama_cpp")
+    from slmbench.data.generate import build_dataset
+    from slmbench.eval.runner import EvalOptions, run_eval
+
+    build_dataset(tmp_path / "data", seed=0, n_train=40, n_test=40)
+    results = run_eval(
+        EvalOptions(
+            data=str(tmp_path / "data" / "test.jsonl"),
+            out=str(tmp_path / "run"),
+            model=str(exported("q8_0")),
+            backend="llamacpp",
+            limit=1,
+            max_new_tokens=4,
+            threads=1,
+            progress=False,
+        ),
+        echo=lambda _: None,
+    )
+    assert (results["config"]["prompt_style"], results["config"]["prompt_style_source"]) == (
+        "chat-schema",
+        "train recipe",
+    )

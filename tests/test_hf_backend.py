@@ -48,6 +48,9 @@ class ScriptedProcessor:
                 scores[row, forced] = 0.0
         return scores
 
+    def release(self, row):
+        self.scripts[row] = None
+
 
 @pytest.fixture
 def scripted(monkeypatch):

@@ -290,3 +290,31 @@ def test_models_cli_reports_offline_availability(tmp_path, monkeypatch, capsys):
         ("qwen2.5-0.5b-instruct", True),
     ]
     assert listed[2]["params"] == 494_032_768
+
+
+def test_embedded_conversion_ends_turns_with_im_end(embedded_dir):
+    """The converted tokenizer and model agree that <|im_end|> (the chat template's end of an
+    assistant turn) is EOS: a model fine-tuned on this folder learns to stop with it."""
+    from transformers import AutoConfig, AutoTokenizer, GenerationConfig
+
+    from slmbench.models.embedded import EMBEDDED_EOS
+
+    tokenizer = AutoTokenizer.from_pretrained(embedded_dir)
+    assert tokenizer.eos_token == EMBEDDED_EOS
+    eos_id = tokenizer.convert_tokens_to_ids(EMBEDDED_EOS)
+    assert AutoConfig.from_pretrained(embedded_dir).eos_token_id == eos_id
+    assert GenerationConfig.from_pretrained(embedded_dir).eos_token_id in (eos_id, [eos_id])
+
+
+def test_fix_eos_repairs_a_tokenizer_that_reads_the_wrong_eos(tokenizer, tiny_model_dir):
+    from transformers import AutoModelForCausalLM
+
+    from slmbench.models.embedded import EMBEDDED_EOS, fix_eos
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    broken = tokenizer.__class__.from_pretrained(tiny_model_dir)
+    broken.eos_token = "<|im_start|>"  # what transformers 5.17 read from the GGUF
+    fix_eos(broken, model)
+    eos_id = broken.convert_tokens_to_ids(EMBEDDED_EOS)
+    assert broken.eos_token == EMBEDDED_EOS and broken.pad_token == EMBEDDED_EOS
+    assert model.config.eos_token_id == eos_id == model.generation_config.eos_token_id

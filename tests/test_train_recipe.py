@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 
@@ -50,9 +51,25 @@ def test_paper_recipe_is_the_published_setup():
     assert (paper.epochs, paper.max_length) == (3.0, 512)
 
 
-def test_recommended_is_marked_provisional():
+def test_recommended_is_the_recipe_search_winner():
+    """configs/recommended.json trains what won the recipe search on validation data
+    (results/search/): only bookkeeping fields (validation cadence, checkpoints) may differ."""
+    search = Path(__file__).parents[1] / "results" / "search" / "edgejson-val-h200"
+    best = json.loads((search / "best.json").read_text())
+    winner = json.loads((search / best["name"] / "recipe.json").read_text())
     recommended, _ = load_recipe("recommended")
-    assert "provisional" in recommended.description.lower()
+    bookkeeping = {
+        "description",
+        "eval_every_steps",
+        "val_generate_rows",
+        "val_max_new_tokens",
+        "save_every_steps",
+        "save_total_limit",
+        "logging_steps",
+    }
+    for name, value in recommended.to_dict().items():
+        if name not in bookkeeping:
+            assert winner[name] == value, name
 
 
 def test_every_field_has_a_docstring_and_a_flag(capsys):
@@ -164,3 +181,13 @@ def test_cli_lists_recipes_for_an_unknown_name(capsys, tmp_path):
         ],
     )
     assert "unknown recipe 'fast'" in err and "paper, quick, recommended" in err
+
+
+def test_a_run_folders_recipe_json_is_a_config():
+    """`slmbench train --config RUN/recipe.json` retrains that run: the keys a run adds
+    (base_model, recipe_source) are skipped, every recipe field is kept."""
+    run_recipe = Path(__file__).parents[1] / "results" / "train" / "edgejson-lora-r16-e6"
+    saved = json.loads((run_recipe / "recipe.json").read_text())
+    recipe, source = load_recipe(config=run_recipe / "recipe.json")
+    assert source.endswith("recipe.json")
+    assert recipe.to_dict() == {k: v for k, v in saved.items() if k in RECIPE_FIELDS}

@@ -247,8 +247,13 @@ def _base_model(adapter_dir: Path | None, recipe: dict | None) -> str:
 
 
 def _model_recipe(model: str) -> dict | None:
-    """The recipe of a full fine-tune train run given as --model (RUN or RUN/model)."""
+    """The train recipe behind a model given as --model: a full fine-tune's run folder (RUN or
+    RUN/model), or a GGUF written by `slmbench export` (which stores the recipe in it)."""
     path = Path(model).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        from slmbench.models.llamacpp_backend import gguf_recipe
+
+        return gguf_recipe(path)
     if not path.is_dir():
         return None
     from slmbench.models.registry import read_recipe

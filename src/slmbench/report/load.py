@@ -390,12 +390,15 @@ def group_by_dataset(evals: list[EvalRun]) -> list[DatasetGroup]:
 def assign_labels(evals: list[EvalRun]) -> None:
     """Give each run a short display label, unique within its dataset group.
 
-    Base label: the model's short name, plus `FT (recipe)` for a fine-tuned model. Runs that
+    Base label: the model's short name, plus `FT (recipe)` for a fine-tuned model and
+    `constrained` for a constrained-decoding run. Runs that
     still collide get the config values that differ between them, then their folder name.
     """
     for run in evals:
         base = short_model_name(run.base_model)
         run.label = f"{base} FT ({run.model_tag})" if run.is_fine_tuned else base
+        if _config_word("constrained", run.config.get("constrained")) != "unconstrained":
+            run.label += " " + _config_word("constrained", run.config.get("constrained"))
     for group in group_by_dataset(evals):
         by_label: dict[str, list[EvalRun]] = {}
         for run in group.runs:
@@ -420,11 +423,15 @@ def assign_labels(evals: list[EvalRun]) -> None:
 def _config_word(key: str, value: Any) -> str:
     """How a config value reads inside a label.
 
-    >>> _config_word("constrained", "on"), _config_word("threads", 4), _config_word("backend", "hf")
-    ('constrained', '4 threads', 'hf')
+    >>> _config_word("constrained", "strict"), _config_word("constrained", None)
+    ('constrained', 'unconstrained')
+    >>> _config_word("constrained", "lenient"), _config_word("threads", 4)
+    ('constrained (lenient)', '4 threads')
     """
     if key == "constrained":
-        return "constrained" if value in ("on", True, "true") else "unconstrained"
+        if value in (None, False, "off", "false", ""):
+            return "unconstrained"
+        return "constrained (lenient)" if value == "lenient" else "constrained"
     if key == "threads":
         return f"{value} threads"
     return str(value)

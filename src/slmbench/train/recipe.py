@@ -97,6 +97,8 @@ class Recipe:
 
 
 RECIPE_FIELDS = tuple(f.name for f in fields(Recipe))
+RUN_ONLY_KEYS = ("base_model", "recipe_source")
+"""Keys a run folder's recipe.json adds to the recipe (`--config RUN/recipe.json` skips them)."""
 
 
 @cache
@@ -154,9 +156,10 @@ def load_recipe(name: str | None = None, config: str | Path | None = None) -> tu
         path = Path(config)
         if not path.is_file():
             raise SlmbenchError(f"recipe file not found: {path}")
-        return recipe_from_dict(
-            _read_json(path.read_text(encoding="utf-8"), str(path)), str(path)
-        ), str(path)
+        data = _read_json(path.read_text(encoding="utf-8"), str(path))
+        for key in RUN_ONLY_KEYS:  # a train run's recipe.json reproduces that run
+            data.pop(key, None)
+        return recipe_from_dict(data, str(path)), str(path)
     if name is None:
         return Recipe(), "defaults"
     if name not in recipe_names():

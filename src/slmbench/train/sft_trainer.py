@@ -3,6 +3,7 @@ from a recipe to `TrainingArguments`."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,13 @@ def training_arguments(
 ) -> TrainingArguments:
     """The recipe as `TrainingArguments` (checkpoints under RUN_DIR/checkpoints)."""
     evaluate_periodically = has_eval and recipe.eval_every_steps > 0
+    # transformers renamed gradient_checkpointing to activation_checkpointing in 5.2x.
+    names = {f.name for f in dataclasses.fields(TrainingArguments)}
+    checkpointing = (
+        "activation_checkpointing"
+        if "activation_checkpointing" in names
+        else "gradient_checkpointing"
+    )
     return TrainingArguments(
         output_dir=str(checkpoints_dir),
         per_device_train_batch_size=recipe.per_device_batch_size,
@@ -71,7 +79,7 @@ def training_arguments(
         max_grad_norm=recipe.max_grad_norm,
         bf16=bf16,
         use_cpu=not torch.cuda.is_available(),  # transformers refuses bf16 on CPU without it
-        activation_checkpointing=recipe.gradient_checkpointing,
+        **{checkpointing: recipe.gradient_checkpointing},
         seed=recipe.seed,
         data_seed=recipe.seed,
         logging_steps=recipe.logging_steps,
