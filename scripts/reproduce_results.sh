@@ -79,5 +79,8 @@ $S compare results/finetuned/edgejson-lora-r16.on-edgejson-test \
 # Latency bench table (results/bench/bench.md) and benchmark outputs.
 bash scripts/bench_of_record.sh
 
+# The README's main job, timed on an idle CPU; its runs copied to results/pipeline.
+$S pipeline --out runs/main
+
 # The committed report.
 $S report results --data $DATA --out docs/report

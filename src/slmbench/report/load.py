@@ -427,11 +427,13 @@ def _config_word(key: str, value: Any) -> str:
     ('constrained', 'unconstrained')
     >>> _config_word("constrained", "lenient"), _config_word("threads", 4)
     ('constrained (lenient)', '4 threads')
+    >>> _config_word("threads", None)
+    'all threads'
     """
     if key == "constrained":
         if value in (None, False, "off", "false", ""):
             return "unconstrained"
         return "constrained (lenient)" if value == "lenient" else "constrained"
     if key == "threads":
-        return f"{value} threads"
+        return f"{value} threads" if value else "all threads"
     return str(value)
