@@ -262,3 +262,24 @@ def test_partial_last_line_of_a_train_log_is_a_note_not_a_skip(tmp_path):
     assert len(loaded.trains) == 1 and not loaded.skipped
     assert loaded.trains[0].notes == ["train_log.jsonl: partial last line, ignored"]
     assert max(r["step"] for r in loaded.trains[0].loss_rows) == 30
+
+
+def test_constrained_runs_say_so_in_their_label(tmp_path):
+    """A constrained run is labelled as one (whatever mode string its config holds), and an
+    unconstrained twin keeps the plain label: no `[constrained]` repeated from the collision
+    rule."""
+    runs = copy_runs(tmp_path)
+    constrained = runs / "eval" / "zeroshot-constrained"
+    shutil.copytree(ZERO_SHOT, constrained)
+    results = results_of(constrained)
+    results["config"]["constrained"] = "strict"
+    (constrained / "results.json").write_text(json.dumps(results))
+
+    loaded = load_runs([runs])
+    assign_labels(loaded.evals)
+    labels = sorted(r.label for r in group_by_dataset(loaded.evals)[0].runs)
+    assert labels == [
+        "SmolLM2-135M-Instruct",
+        "SmolLM2-135M-Instruct FT (lora-r16)",
+        "SmolLM2-135M-Instruct constrained",
+    ]

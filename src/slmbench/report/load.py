@@ -21,7 +21,8 @@ EVAL_MARKERS = ("results.json", "predictions.jsonl", "run_config.json")
 TRAIN_MARKERS = ("recipe.json", "train_meta.json", "train_log.jsonl")
 # Sub-folders of a run that hold weights, never other runs: not worth walking.
 PRUNED_DIRS = {"checkpoints", "adapter", "model", ".git", "__pycache__", "node_modules"}
-CONFIG_KEYS_THAT_TELL_RUNS_APART = ("backend", "prompt_style", "constrained", "dtype", "threads")
+CONFIG_KEYS_THAT_TELL_RUNS_APART = ("backend", "prompt_style", "dtype", "threads")
+"""Config values added to labels that still collide (constrained decoding is always shown)."""
 
 
 class UnreadableFile(Exception):
@@ -397,8 +398,9 @@ def assign_labels(evals: list[EvalRun]) -> None:
     for run in evals:
         base = short_model_name(run.base_model)
         run.label = f"{base} FT ({run.model_tag})" if run.is_fine_tuned else base
-        if _config_word("constrained", run.config.get("constrained")) != "unconstrained":
-            run.label += " " + _config_word("constrained", run.config.get("constrained"))
+        constrained = _config_word("constrained", run.config.get("constrained"))
+        if constrained != "unconstrained":
+            run.label += " " + constrained
     for group in group_by_dataset(evals):
         by_label: dict[str, list[EvalRun]] = {}
         for run in group.runs:
@@ -409,7 +411,7 @@ def assign_labels(evals: list[EvalRun]) -> None:
             differing = [
                 k
                 for k in CONFIG_KEYS_THAT_TELL_RUNS_APART
-                if len({str(r.config.get(k)) for r in same}) > 1
+                if len({_config_word(k, r.config.get(k)) for r in same}) > 1
             ]
             for run in same:
                 extra = [_config_word(k, run.config.get(k)) for k in differing]

@@ -58,7 +58,7 @@ def training_arguments(
 ) -> TrainingArguments:
     """The recipe as `TrainingArguments` (checkpoints under RUN_DIR/checkpoints)."""
     evaluate_periodically = has_eval and recipe.eval_every_steps > 0
-    # transformers renamed gradient_checkpointing to activation_checkpointing in 5.2x.
+    # Newer transformers call it activation_checkpointing; 5.17 (seen on a GPU image) does not.
     names = {f.name for f in dataclasses.fields(TrainingArguments)}
     checkpointing = (
         "activation_checkpointing"
