@@ -47,6 +47,11 @@ $S eval --device cuda --batch-size 64 --adapter runs/search-edgejson/lora-r16-e6
 #   $S train --model $M --data $V3/train.jsonl --schemas $V3/schemas \
 #     --config results/train/v3-lora-r16-e6/recipe.json --val-fraction 0.2 --out runs/v3-lora-r16-e6
 
+# CPU check of the GPU eval: its first batch (8 longest rows) again on the CPU; the raw outputs
+# are compared with the .h200 run's in results/README.md.
+$S eval --adapter results/train/edgejson-lora-r16-e6 --data $TEST --ids results/finetuned/cpu-check/ids.json \
+  --threads 1 --out results/finetuned/cpu-check/edgejson-lora-r16-e6.first-batch
+
 HELD=results/train/v3-lora-r16-e6/val_ids.json
 # Setting 3 (CPU): trained on our data, evaluated on the held-out 20% of v3.
 $S eval --adapter results/train/edgejson-lora-r16-e6 --data $V3/train.jsonl --schemas $V3/schemas \
