@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 S=.venv/bin/slmbench
 .venv/bin/python benchmarks/bench_eval.py > results/bench/bench_eval.txt
+# needs xgrammar/outlines-core outside the venv, see the script: PYTHONPATH=/tmp/engines
+.venv/bin/python benchmarks/bench_constrained.py --e2e-rows 4 > results/bench/bench_constrained.txt
 rm -f results/bench/bench.md
 C="--rows 8 --threads 1 --markdown results/bench/bench.md"
 $S bench --adapter results/train/edgejson-lora-r16-e6 $C --out results/bench/transformers-fp32-e6.json
