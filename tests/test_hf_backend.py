@@ -28,8 +28,10 @@ class ScriptedProcessor:
     is `{"script": TEXT}` is forced to write exactly TEXT and then end-of-sequence; its status
     is the schema's `status` (default "on")."""
 
-    def __init__(self, tokenizer, schemas, lenient):
+    def __init__(self, tokenizer, schemas, lenient, close_at=None):
         self.lenient = lenient
+        self.closing_tokens = 0
+        self.closing = [False] * len(schemas)
         eos = tokenizer.eos_token_id
         self.scripts = [
             tokenizer(s["script"], add_special_tokens=False).input_ids + [eos] if s else None
@@ -151,16 +153,26 @@ def test_processor_status_is_copied_per_row(constrained_backend, scripted):
     assert (fallback.text, fallback.meta["constrained"]) == ("[]", "fallback")
 
 
-def test_real_grammar_survives_rows_stopped_at_their_cap(constrained_backend):
-    """A row stopped at its own cap mid-JSON gets padding appended while the batch goes on;
-    its grammar must be released rather than fed that padding."""
+def test_real_grammar_closes_rows_at_their_cap_and_survives_their_stop(constrained_backend):
+    """A row that reaches its cap mid-JSON is closed within its closing tokens, then stops
+    and gets padding appended while the batch goes on: its grammar must be released rather
+    than fed that padding."""
     pytest.importorskip("slmbench.decode.constrained")
-    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    from slmbench.decode.closing import CLOSING_TOKENS
+
+    schema = {
+        "type": "object",
+        "properties": {"n": {"type": "integer"}, "tag": {"type": "string"}},
+        "required": ["n", "tag"],
+    }
     short, long = constrained_backend.generate(
-        [GenerationRequest("a", 3, schema=schema), GenerationRequest("bb", 12, schema=schema)]
+        [GenerationRequest("a", 3, schema=schema), GenerationRequest("bb", 60, schema=schema)]
     )
-    assert (short.generated_tokens, short.hit_limit, short.meta["constrained"]) == (3, True, "on")
+    assert short.meta == {"constrained": "on", "stop": "closed"} and short.hit_limit
+    assert 3 < short.generated_tokens < 3 + CLOSING_TOKENS
+    assert set(json.loads(short.text)) == {"n", "tag"}
     assert long.meta["constrained"] == "on" and long.text.lstrip().startswith('{"n": ')
+    assert constrained_backend.info()["closing_tokens"] == CLOSING_TOKENS
     constrained_backend.warmup()
 
 

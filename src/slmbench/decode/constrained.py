@@ -7,8 +7,10 @@ of generated tokens is the growth of `input_ids` since the first call. Once a ro
 complete, its grammar admits only EOS, so generation stops there.
 
 Use one processor per `generate` call, then read `status` (per row: "on", "off" = no schema,
-"fallback" = schema not compilable, lenient mode) and `errors` (the reasons). A caller that
-stops a row itself (e.g. at its own token cap) calls `release(row)`.
+"fallback" = schema not compilable, lenient mode), `errors` (the reasons) and `closing` (rows
+still decoding at their `close_at`, whose masks closing mode narrowed from then on:
+`slmbench.decode.closing`). A caller that stops a row itself (e.g. at its own token cap) calls
+`release(row)`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 import torch
 from transformers import LogitsProcessor
 
+from slmbench.decode.closing import CLOSING_TOKENS, StringTracker, token_pieces_and_classes
 from slmbench.decode.grammar import (
     DEFAULT_MAX_ITEMS,
     DEFAULT_MAX_STRING_CHARS,
@@ -68,7 +71,8 @@ class SchemaLogitsProcessor(LogitsProcessor):
     `schemas[i]` is row i's schema (None: unconstrained). `lenient=False` raises
     `GrammarError` (a `SlmbenchError` naming the schema and the unsupported keyword) for a
     schema the engine cannot compile; `lenient=True` runs that row unconstrained instead,
-    with status "fallback".
+    with status "fallback". `close_at[i]`: generated tokens after which row i, if its JSON is
+    still open, switches to closing mode (None: never).
     """
 
     def __init__(
@@ -78,7 +82,19 @@ class SchemaLogitsProcessor(LogitsProcessor):
         lenient: bool = False,
         max_items: int = DEFAULT_MAX_ITEMS,
         max_string_chars: int = DEFAULT_MAX_STRING_CHARS,
+        close_at: list[int] | None = None,
+        closing_tokens: int = CLOSING_TOKENS,
     ):
+        if close_at is not None and len(close_at) != len(schemas):
+            raise ValueError(f"close_at has {len(close_at)} entries for {len(schemas)} schemas")
+        self._tokenizer = tokenizer
+        self.close_at = close_at
+        self.closing_tokens = closing_tokens
+        """Tokens the caller lets a row add past `close_at` (the processor does not count)."""
+        self.closing = [False] * len(schemas)
+        self._strings = [StringTracker() for _ in schemas]
+        self._pieces: list[str] | None = None
+        self._classes = None
         engine_tokenizer = llg_tokenizer(tokenizer)
         self.eos_token_id = engine_tokenizer.eos_token
         self._engine_vocab = engine_tokenizer.vocab_size
@@ -118,6 +134,8 @@ class SchemaLogitsProcessor(LogitsProcessor):
             return scores
         finished = [i for i, m in enumerate(self.matchers) if m is not None and i not in active]
         allowed = self._masks(active, scores.shape[1]) if active else None
+        if self.close_at is not None and active:
+            self._narrow_closing(active, allowed, generated)
         if scores.device.type == "cpu" and scores.dtype == torch.float32:
             # In place through numpy: single-threaded and ~50x faster than torch indexing
             # on a busy 2-core machine, where torch's thread pool pays for every tiny op.
@@ -130,6 +148,22 @@ class SchemaLogitsProcessor(LogitsProcessor):
         """Stop constraining a row that the caller has stopped (its own stop criterion):
         `generate` keeps appending padding to it, which an unfinished grammar would reject."""
         self.matchers[row] = None
+
+    def _narrow_closing(self, active: list[int], allowed: np.ndarray, generated: int) -> None:
+        """Rows at or past their `close_at` keep only the tokens that best close their JSON."""
+        for k, row in enumerate(active):
+            if generated < self.close_at[row]:
+                continue
+            if self._classes is None:
+                _, self._classes = token_pieces_and_classes(self._tokenizer, allowed.shape[1])
+            self.closing[row] = True
+            allowed[k] = self._classes.narrow(allowed[k], self._strings[row].in_string)
+
+    def _piece(self, token: int) -> str:
+        if self._pieces is None:
+            vocab = max(self._engine_vocab, len(self._tokenizer))
+            self._pieces, self._classes = token_pieces_and_classes(self._tokenizer, vocab)
+        return self._pieces[token] if token < len(self._pieces) else ""
 
     def _advance(self, input_ids: torch.Tensor, generated: int) -> list[int]:
         """Feed each constrained row its newest token; return the rows still decoding JSON."""
@@ -148,6 +182,8 @@ class SchemaLogitsProcessor(LogitsProcessor):
                 if not matcher.is_stopped() and not matcher.consume_token(last[i]):
                     self._matcher_failed(i, matcher.get_error())
                     continue
+                if self.close_at is not None:
+                    self._strings[i].feed(self._piece(last[i]))
             if not matcher.is_stopped():
                 active.append(i)
         return active

@@ -18,6 +18,7 @@ from transformers import (
     StoppingCriteriaList,
 )
 
+from slmbench.decode.closing import CLOSING_TOKENS
 from slmbench.errors import SlmbenchError
 from slmbench.models.base import Generation, GenerationRequest
 from slmbench.models.registry import (
@@ -27,7 +28,7 @@ from slmbench.models.registry import (
     resolve_adapter,
     resolve_model,
 )
-from slmbench.models.stopping import STOP_LIMIT, SequenceTracker
+from slmbench.models.stopping import STOP_CLOSED, STOP_LIMIT, SequenceTracker
 from slmbench.prompts import prompt_add_special_tokens
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -134,9 +135,15 @@ class TransformersBackend:
         ).to(self.device)
         prompt_length = encoded["input_ids"].shape[1]
         processor = self._schema_processor(requests)
+        limits = list(caps)
+        if processor is not None:
+            # A constrained row still open at its cap gets closing tokens on top of it.
+            extra = processor.closing_tokens
+            row_status = processor.status
+            limits = [c + extra * (s == "on") for c, s in zip(caps, row_status, strict=True)]
         tracker = SequenceTracker(
             prompt_length=prompt_length,
-            caps=caps,
+            caps=limits,
             stop_at_json=[r.stop_at_json for r in requests],
             eos_token_ids=self.eos_token_ids,
             piece=self._piece,
@@ -146,7 +153,7 @@ class TransformersBackend:
             on_stop=processor.release if processor is not None else None,
         )
         config = GenerationConfig(
-            **self.special_token_ids, do_sample=False, num_beams=1, max_new_tokens=max(caps)
+            **self.special_token_ids, do_sample=False, num_beams=1, max_new_tokens=max(limits)
         )
         processors = LogitsProcessorList([processor] if processor is not None else [])
         with torch.inference_mode():
@@ -165,6 +172,8 @@ class TransformersBackend:
             constrained = "off"
             if processor is not None and request.schema is not None:
                 constrained = statuses[row] if row < len(statuses) else "on"
+                if count > caps[row] and reason != STOP_LIMIT:
+                    reason = STOP_CLOSED  # ended within its closing tokens
             results.append(
                 Generation(
                     text=self.tokenizer.decode(new_tokens[row][:count], skip_special_tokens=True),
@@ -172,7 +181,7 @@ class TransformersBackend:
                     generated_tokens=count,
                     ttft_s=ttft,
                     total_s=total,
-                    hit_limit=reason == STOP_LIMIT,
+                    hit_limit=reason in (STOP_LIMIT, STOP_CLOSED),
                     meta={"constrained": constrained, "stop": reason},
                 )
             )
@@ -208,6 +217,7 @@ class TransformersBackend:
             self.tokenizer,
             schemas=[r.schema for r in requests],
             lenient=self.constrained == "lenient",
+            close_at=[r.max_new_tokens for r in requests],
         )
 
     # --- facts -----------------------------------------------------------------------------
@@ -229,6 +239,7 @@ class TransformersBackend:
             "hardware": hardware_name(self.device),
             "threads": torch.get_num_threads(),
             "trained_from": self.recipe,
+            "closing_tokens": CLOSING_TOKENS if self.constrained else None,
         }
 
 
