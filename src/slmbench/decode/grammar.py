@@ -209,16 +209,53 @@ def llg_tokenizer(hf_tokenizer: Any) -> Any:
         cached = _tokenizers.get(key)
         if cached is not None and cached[0] is hf_tokenizer:
             return cached[1]
-    import llguidance.hf
+    from llguidance import LLTokenizer
 
-    try:
-        built = llguidance.hf.from_tokenizer(hf_tokenizer)
-    except ValueError as e:
-        raise SlmbenchError(f"constrained decoding needs a fast tokenizer: {e}") from None
+    backend = getattr(hf_tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        raise SlmbenchError(
+            f"constrained decoding needs a fast tokenizer, not {type(hf_tokenizer).__name__}"
+        )
+    backend = copy.copy(backend)
+    backend.no_padding()
+    backend.no_truncation()
+    spec = byte_level_spec(json.loads(backend.to_str()))
+    built = LLTokenizer(json.dumps(spec), eos_token=hf_tokenizer.eos_token_id)
     with _lock:
         # The tokenizer object is kept alive with its entry so that its id cannot be reused.
         _tokenizers[key] = (hf_tokenizer, built)
     return built
+
+
+def byte_level_spec(spec: dict) -> dict:
+    """A tokenizer.json spec as llguidance must read it to map tokens to bytes.
+
+    transformers 5.17 converts SmolLM2's GGUF into a byte-level BPE that ALSO claims
+    `byte_fallback` and decodes through `ByteFallback` + `▁` replacement before `ByteLevel`
+    (encoding is unchanged). llguidance then reads the vocabulary as SentencePiece pieces, so
+    `Ġ` is not a space and the masks go wrong (the grammar forces " " and the mask offers
+    ":"). A byte-level BPE is given back its plain `ByteLevel` decoder and no byte fallback.
+
+    >>> byte_level = {"type": "ByteLevel", "add_prefix_space": True}
+    >>> gpu = {"model": {"type": "BPE", "byte_fallback": True}, "decoder": {"type": "Sequence",
+    ...     "decoders": [{"type": "ByteFallback"}, byte_level]}}
+    >>> fixed = byte_level_spec(gpu)
+    >>> fixed["model"]["byte_fallback"], fixed["decoder"]
+    (False, {'type': 'ByteLevel', 'add_prefix_space': True})
+    >>> sentencepiece = {"model": {"type": "BPE", "byte_fallback": True},
+    ...                  "decoder": {"type": "Sequence", "decoders": [{"type": "ByteFallback"}]}}
+    >>> byte_level_spec(sentencepiece) == sentencepiece
+    True
+    """
+    decoder = spec.get("decoder") or {}
+    parts = decoder.get("decoders", []) if decoder.get("type") == "Sequence" else [decoder]
+    byte_level = [d for d in parts if isinstance(d, dict) and d.get("type") == "ByteLevel"]
+    model = spec.get("model") or {}
+    if not byte_level or model.get("type") != "BPE":
+        return spec
+    fixed = {**spec, "decoder": byte_level[0]}
+    fixed["model"] = {**model, "byte_fallback": False}
+    return fixed
 
 
 def compile_schema(
