@@ -238,13 +238,17 @@ def tiny(tiny_model_dir):
     return model, tokenizer
 
 
-def generate(tiny, prompts, schemas, lenient=False, max_new_tokens=MAX_NEW_TOKENS):
+def generate(
+    tiny, prompts, schemas, lenient=False, max_new_tokens=MAX_NEW_TOKENS, bounds=None, **options
+):
     """Greedy left-padded batch generation with the processor: (texts, n_tokens, processor)."""
     from slmbench.decode.constrained import SchemaLogitsProcessor
 
     model, tokenizer = tiny
     batch = tokenizer(prompts, return_tensors="pt", padding=True)
-    processor = SchemaLogitsProcessor(tokenizer, schemas, lenient=lenient, **BOUNDS)
+    processor = SchemaLogitsProcessor(
+        tokenizer, schemas, lenient=lenient, **(BOUNDS if bounds is None else bounds), **options
+    )
     out = model.generate(
         **batch,
         logits_processor=[processor],
@@ -296,3 +300,72 @@ def test_lenient_falls_back_per_row_and_strict_raises(tiny):
     assert list(validator(CONTACT).iter_errors(json.loads(texts[2]))) == []
     with pytest.raises(GrammarError, match="'Odd'"):
         generate(tiny, PROMPTS[:2], [CONTACT, UNSUPPORTED], lenient=False)
+
+
+# --- closing mode: rows that reach their budget with their JSON open --------------------------
+
+WIDE_BOUNDS = {"max_items": 50, "max_string_chars": 1000}
+"""The defaults: a random model's strings run far past a small budget."""
+
+
+def test_without_closing_a_small_budget_cuts_the_json(tiny):
+    texts, counts, _ = generate(tiny, PROMPTS, SCHEMAS, max_new_tokens=12, bounds=WIDE_BOUNDS)
+    assert counts == [12, 12, 12]
+    for text in texts:
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(text)
+
+
+def test_closing_mode_ends_every_row_in_schema_valid_json(tiny):
+    budget = 12
+    texts, counts, processor = generate(
+        tiny,
+        PROMPTS,
+        SCHEMAS,
+        max_new_tokens=budget + processor_closing_tokens(),
+        bounds=WIDE_BOUNDS,
+        close_at=[budget] * 3,
+    )
+    assert processor.closing == [True, True, True]
+    for text, count, schema in zip(texts, counts, SCHEMAS, strict=True):
+        assert budget < count < budget + processor.closing_tokens, text
+        parsed = json.loads(text)
+        assert list(validator(schema).iter_errors(parsed)) == []
+
+
+def test_closing_mode_leaves_rows_that_end_within_budget_alone(tiny, batched):
+    texts, _, processor = generate(tiny, PROMPTS, SCHEMAS, close_at=[MAX_NEW_TOKENS] * 3)
+    assert processor.closing == [False, False, False]
+    assert texts == batched[0]
+
+
+def processor_closing_tokens() -> int:
+    from slmbench.decode.closing import CLOSING_TOKENS
+
+    return CLOSING_TOKENS
+
+
+def test_gpu_converted_tokenizer_still_gets_byte_level_masks(tokenizer):
+    """transformers 5.17 (the GPU image) converts the GGUF's byte-level BPE into a spec that
+    also claims byte fallback; llguidance must still see `Ġ` as a space."""
+    from tokenizers import Tokenizer
+    from transformers import PreTrainedTokenizerFast
+
+    spec = json.loads(tokenizer.backend_tokenizer.to_str())
+    spec["model"]["byte_fallback"] = True
+    spec["decoder"] = {
+        "type": "Sequence",
+        "decoders": [
+            {"type": "ByteFallback"},
+            {"type": "Fuse"},
+            {"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "},
+            spec["decoder"],
+        ],
+    }
+    gpu = PreTrainedTokenizerFast(
+        tokenizer_object=Tokenizer.from_str(json.dumps(spec)), eos_token=tokenizer.eos_token
+    )
+    answer = format_answer({"name": "Ada Lovelace", "email": "ada@example.org", "vip": True})
+    ids = gpu(answer, add_special_tokens=False).input_ids
+    assert ids == tokenizer(answer, add_special_tokens=False).input_ids  # encoding unchanged
+    assert accepts(gpu, CONTACT, answer)
