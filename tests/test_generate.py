@@ -291,3 +291,27 @@ def test_too_few_rows_for_every_schema_is_a_user_error(tmp_path, capsys):
         build_rows(0, 120, 20)
     assert main(["data", "build", "--out", str(tmp_path / "x"), "--test", "10"]) == 2
     assert "at least 29 needed" in capsys.readouterr().err
+
+
+def test_exclude_keeps_a_new_build_off_another_test_split(built, splits, tmp_path, capsys):
+    # The same seed would regenerate the excluded rows exactly; --exclude must steer around them.
+    out = tmp_path / "extra"
+    test_file = built / "test.jsonl"
+    argv = ["data", "build", "--out", str(out), "--seed", "3", "--exclude", str(test_file)]
+    assert main([*argv, "--train", str(N_TRAIN), "--test", str(N_TEST)]) == 0
+    capsys.readouterr()
+    excluded = splits["test"]
+    prompts = {r.prompt for r in excluded}
+    golds = {json.dumps(r.expected_output, sort_keys=True) for r in excluded}
+    for split in ("train", "test"):
+        rows = read_rows(out / f"{split}.jsonl")
+        assert not prompts & {r.prompt for r in rows}
+        assert not golds & {json.dumps(r.expected_output, sort_keys=True) for r in rows}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["settings"]["excluded"] == {
+        "path": str(test_file),
+        "rows": N_TEST,
+        "sha256": file_sha256(test_file),
+    }
+    unexcluded = build_rows(3, N_TRAIN, N_TEST)["test"]
+    assert {r.prompt for r in unexcluded} == prompts  # without --exclude: the very same rows

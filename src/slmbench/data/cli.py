@@ -15,6 +15,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     build.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     build.add_argument("--train", type=int, default=629, help="training rows (default 629)")
     build.add_argument("--test", type=int, default=158, help="test rows (default 158)")
+    build.add_argument(
+        "--exclude",
+        type=Path,
+        help="a dataset file (e.g. another build's test split) whose prompts and gold answers "
+        "no new row may repeat: extra training data that cannot leak into that test",
+    )
     build.set_defaults(func=run_build)
 
     validate = data_sub.add_parser("validate", help="check every row of a dataset file")
@@ -47,7 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_build(args: argparse.Namespace) -> int:
     from slmbench.data.generate import build_dataset
 
-    manifest = build_dataset(args.out, seed=args.seed, n_train=args.train, n_test=args.test)
+    manifest = build_dataset(
+        args.out, seed=args.seed, n_train=args.train, n_test=args.test, exclude=args.exclude
+    )
     print(
         f"wrote {args.out}/train.jsonl ({manifest['counts']['train']['total']} rows), "
         f"{args.out}/test.jsonl ({manifest['counts']['test']['total']} rows), manifest.json"

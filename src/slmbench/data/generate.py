@@ -47,7 +47,7 @@ from slmbench.data import (
 )
 from slmbench.data.gen_render import Domain, render_kv, with_context
 from slmbench.data.gen_values import OPTIONAL, Gen
-from slmbench.data.rows import Row, file_sha256, write_rows
+from slmbench.data.rows import Row, file_sha256, read_rows, write_rows
 from slmbench.data.schemas import TIERS, SchemaInfo, load_schemas
 from slmbench.errors import SlmbenchError
 
@@ -143,9 +143,15 @@ def render(g: Gen, domain: Domain, info: SchemaInfo, record: dict, style: str) -
 
 
 def build_rows(
-    seed: int, n_train: int, n_test: int, schemas: dict[str, SchemaInfo] | None = None
+    seed: int,
+    n_train: int,
+    n_test: int,
+    schemas: dict[str, SchemaInfo] | None = None,
+    exclude: list[Row] | None = None,
 ) -> dict[str, list[Row]]:
-    """The rows of both splits, in file order (shuffled), without writing anything."""
+    """The rows of both splits, in file order (shuffled), without writing anything. No row
+    repeats a prompt or a gold answer of `exclude` (e.g. another build's test split, so that
+    extra training data never contains a test row)."""
     schemas = schemas or load_schemas()
     domains = all_domains()
     missing = sorted(set(schemas) - set(domains))
@@ -154,8 +160,9 @@ def build_rows(
     by_tier = {t: sorted(s for s in schemas if schemas[s].tier == t) for t in TIERS}
     by_tier = {t: ids for t, ids in by_tier.items() if ids}
     g = Gen(seed)
-    seen_prompts: set[str] = set()
-    train_golds: set[str] = set()
+    seen_prompts: set[str] = {row.prompt for row in exclude or []}
+    excluded_golds = {_gold_key(row.expected_output) for row in exclude or []}
+    train_golds: set[str] = set(excluded_golds)
     splits: dict[str, list[Row]] = {}
     for split, n in (("train", n_train), ("test", n_test)):
         try:
@@ -169,7 +176,7 @@ def build_rows(
             styles = [STYLES[(i + offset) % len(STYLES)] for i in range(counts[schema_id])]
             g.rng.shuffle(styles)
             for k, style in enumerate(styles):
-                avoid = train_golds if split == "test" else None
+                avoid = train_golds if split == "test" else excluded_golds
                 record, prompt = _fresh_example(g, domain, info, style, seen_prompts, avoid)
                 if split == "train":
                     train_golds.add(_gold_key(record))
@@ -218,10 +225,14 @@ def split_counts(rows: list[Row]) -> dict:
     }
 
 
-def build_dataset(out: Path, seed: int = 0, n_train: int = 629, n_test: int = 158) -> dict:
-    """Write `out/train.jsonl`, `out/test.jsonl` and `out/manifest.json`; return the manifest."""
+def build_dataset(
+    out: Path, seed: int = 0, n_train: int = 629, n_test: int = 158, exclude: Path | None = None
+) -> dict:
+    """Write `out/train.jsonl`, `out/test.jsonl` and `out/manifest.json`; return the manifest.
+    `exclude`: a dataset file whose prompts and gold answers no new row may repeat."""
     out = Path(out)
-    splits = build_rows(seed, n_train, n_test)
+    excluded = read_rows(exclude) if exclude is not None else None
+    splits = build_rows(seed, n_train, n_test, exclude=excluded)
     out.mkdir(parents=True, exist_ok=True)
     files = {}
     for split, rows in splits.items():
@@ -245,6 +256,12 @@ def build_dataset(out: Path, seed: int = 0, n_train: int = 629, n_test: int = 15
         "counts": {split: split_counts(rows) for split, rows in splits.items()},
         "files": files,
     }
+    if exclude is not None:
+        manifest["settings"]["excluded"] = {
+            "path": str(exclude),
+            "rows": len(excluded),
+            "sha256": file_sha256(exclude),
+        }
     (out / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
