@@ -56,6 +56,25 @@ HELD=results/train/v3-lora-r16-e6/val_ids.json
 # Setting 3 (CPU): trained on our data, evaluated on the held-out 20% of v3.
 $S eval --adapter results/train/edgejson-lora-r16-e6 --data $V3/train.jsonl --schemas $V3/schemas \
   --ids $HELD --threads 1 --out results/finetuned/edgejson-lora-r16-e6.on-v3-heldout
+
+# More generated data: two more builds of our generator, kept off the seed-0 test split.
+$S data build --out results/data/edgejson-seed1-x4 --seed 1 --train 2516 --exclude $TEST
+$S data build --out results/data/edgejson-seed2-x2 --seed 2 --train 1258 --exclude $TEST
+for d in edgejson-seed1-x4 edgejson-seed2-x2; do
+  $S data validate results/data/$d/train.jsonl --against $TEST
+done
+# [GPU] The recommended LoRA on them at equal training tokens (x4: 3 epochs, x2: 6 epochs), each
+# evaluated on our test split; run folders -> results/train/edgejson-x{4,2}-lora-r16-e*, evals ->
+# results/finetuned/edgejson-x{4,2}-lora-r16-e*.on-edgejson-test.h200 (the x2 adapter's weights
+# were not kept). The script's v3 evals did not fit the lease; they ran on the CPU below.
+#   bash scripts/gpu_data_scaling.sh OUT $V3 $HELD
+# Setting 3 of the x4 model (CPU), and a CPU check of its GPU eval on the 8 longest test rows.
+$S eval --adapter results/train/edgejson-x4-lora-r16-e3 --data $V3/train.jsonl --schemas $V3/schemas \
+  --ids $HELD --threads 1 --out results/finetuned/edgejson-x4-lora-r16-e3.on-v3-heldout
+$S eval --adapter results/train/edgejson-x4-lora-r16-e3 --data $TEST --ids results/finetuned/cpu-check/ids.json \
+  --threads 1 --out results/finetuned/cpu-check/edgejson-x4-lora-r16-e3.first-batch
+$S eval --adapter results/train/edgejson-x4-lora-r16-e3 --data $TEST --constrained --threads 1 \
+  --out results/constrained/edgejson-x4-lora-r16-e3.on-edgejson-test
 # Zero-shot on the v3 held-out part (settings 1 and 3).
 $S eval --model $M --data $V3/train.jsonl --schemas $V3/schemas --ids $HELD --prompt chat-schema \
   --max-new-tokens 256 --threads 1 --out results/zero-shot/v3-heldout-chat-schema
@@ -80,6 +99,16 @@ $S compare results/finetuned/edgejson-lora-r16-e6.on-edgejson-test.h200 \
   results/constrained/edgejson-lora-r16-e6.on-edgejson-test > results/compare/edgejson-lora-r16-e6-unconstrained-vs-constrained.txt
 $S compare results/finetuned/edgejson-lora-r16.on-edgejson-test \
   results/finetuned/edgejson-lora-r16-e6.on-edgejson-test.h200 > results/compare/edgejson-lora-r16-e1-cpu-vs-e6.txt
+$S compare results/finetuned/edgejson-lora-r16-e6.on-edgejson-test.h200 \
+  results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-test.h200 > results/compare/edgejson-lora-r16-e6-vs-x4-e3.txt
+$S compare results/finetuned/edgejson-x2-lora-r16-e6.on-edgejson-test.h200 \
+  results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-test.h200 > results/compare/edgejson-x2-e6-vs-x4-e3.txt
+$S compare results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-test.h200 \
+  results/constrained/edgejson-x4-lora-r16-e3.on-edgejson-test > results/compare/edgejson-x4-e3-unconstrained-vs-constrained.txt
+$S compare results/finetuned/edgejson-lora-r16-e6.on-v3-heldout \
+  results/finetuned/edgejson-x4-lora-r16-e3.on-v3-heldout > results/compare/setting3-edgejson-lora-r16-e6-vs-x4-e3.txt
+# results/compare/zero-shot-constrained-before-vs-after-closing.txt compares the constrained
+# zero-shot run committed at 8a2fc39 (before closing mode) with its rerun (header of the file).
 
 # Latency bench table (results/bench/bench.md) and benchmark outputs.
 bash scripts/bench_of_record.sh
