@@ -7,6 +7,7 @@ colour across figures.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +86,15 @@ def _legend_below(fig: plt.Figure, handles: list, labels: list[str], ncol: int =
     )
 
 
+def _legend_height(entries: int, ncol: int = 1) -> float:
+    """Inches a legend below the axes takes (so that many runs never squash the axes).
+
+    >>> round(_legend_height(4), 2), round(_legend_height(13), 2)
+    (0.79, 2.23)
+    """
+    return 0.15 + 0.16 * math.ceil(entries / ncol)
+
+
 def _subplots(height: float, *args, **kwargs):
     return plt.subplots(*args, figsize=(COLUMN_WIDTH_IN, height), layout="constrained", **kwargs)
 
@@ -125,7 +135,7 @@ def tier_bars(group: DatasetGroup, colors: dict[str, str], stem: Path, key: str)
     if not tiers:
         return None
     with plt.rc_context(STYLE):
-        fig, ax = _subplots(2.6)
+        fig, ax = _subplots(1.9 + _legend_height(len(runs)))
         width = 0.8 / len(runs)
         for i, run in enumerate(runs):
             xs = [t + (i - (len(runs) - 1) / 2) * width for t in range(len(tiers))]
@@ -208,7 +218,8 @@ def pareto(
     if not measured and not reported:
         return None
     with plt.rc_context(STYLE):
-        fig, ax = _subplots(3.0)
+        entries = len(measured) + len(reported) + 1  # +1: the frontier
+        fig, ax = _subplots(2.3 + _legend_height(entries))
         handles, labels = [], []
         for run, x in measured:
             y = 100 * (run.value("json_exact") or 0.0)
