@@ -209,6 +209,19 @@ def test_info(backend, tiny_model_dir):
     assert info["hardware"] and info["name"] == str(tiny_model_dir)
 
 
+def test_dynamic_int8_quantises_linear_layers_on_cpu_only(tiny_model_dir, backend):
+    from slmbench.models.hf_backend import quantize_dynamic_int8
+
+    int8 = TransformersBackend(tiny_model_dir, dtype="int8-dynamic", threads=1)
+    quantized = [m for m in int8.model.modules() if "quantized" in type(m).__module__]
+    assert quantized and not any(type(m) is torch.nn.Linear for m in int8.model.modules())
+    assert int8.info()["params"] == backend.info()["params"]
+    first, again = (int8.generate(requests(["a b c"], cap=4))[0] for _ in range(2))
+    assert first.generated_tokens == 4 and first.text == again.text
+    with pytest.raises(SlmbenchError, match="CPU only"):
+        quantize_dynamic_int8(int8.model, torch.device("cuda"))
+
+
 def test_bfloat16_and_bad_options(tiny_model_dir):
     bf16 = TransformersBackend(tiny_model_dir, dtype="bfloat16", threads=1)
     assert next(bf16.model.parameters()).dtype == torch.bfloat16

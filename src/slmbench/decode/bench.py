@@ -25,7 +25,7 @@ DEFAULT_ROWS = 16
 DEFAULT_MAX_NEW_TOKENS = 1024
 DEFAULT_SEED = 0
 BANDWIDTH_ARRAY_MB = 256
-DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
+DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2, "int8-dynamic": 1}
 MARKDOWN_HEADER = (
     "| model | backend | dtype | constrained | threads | rows | TTFT ms (median) "
     "| decode tok/s (median) | ms/extraction (median) | ms/extraction (p90) | peak RSS MB "

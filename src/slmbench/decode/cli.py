@@ -8,7 +8,7 @@ import argparse
 from slmbench.prompts import PROMPT_STYLES
 
 BACKEND_NAMES = ("transformers", "llamacpp", "openai")
-DTYPE_NAMES = ("float32", "bfloat16")
+DTYPE_NAMES = ("float32", "bfloat16", "int8-dynamic")
 CONSTRAINED_MODES = ("strict", "lenient")
 
 

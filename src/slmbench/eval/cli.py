@@ -8,7 +8,7 @@ import json
 from slmbench.prompts import PROMPT_STYLES
 
 BACKEND_NAMES = ("transformers", "openai", "llamacpp")
-DTYPE_NAMES = ("float32", "bfloat16")
+DTYPE_NAMES = ("float32", "bfloat16", "int8-dynamic")
 CONSTRAINED_MODES = ("strict", "lenient")
 
 

@@ -31,7 +31,14 @@ from slmbench.models.registry import (
 from slmbench.models.stopping import STOP_CLOSED, STOP_LIMIT, SequenceTracker
 from slmbench.prompts import prompt_add_special_tokens
 
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+DTYPES = {
+    "float32": torch.float32,
+    "bfloat16": torch.bfloat16,
+    "float16": torch.float16,
+    "int8-dynamic": torch.float32,
+}
+"""Weight dtypes; `int8-dynamic` loads fp32, then quantises every linear layer's weights to
+int8 with activations quantised on the fly (torch's dynamic quantisation, CPU only)."""
 DEVICES = ("cpu", "cuda", "auto")
 CONSTRAINED_MODES = ("off", "strict", "lenient")
 WARMUP_SCHEMA = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
@@ -82,6 +89,9 @@ class TransformersBackend:
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.model = self._load_model()
+        self.params = sum(p.numel() for p in self.model.parameters())
+        if dtype == "int8-dynamic":
+            self.model = quantize_dynamic_int8(self.model, self.device)
         self.eos_token_ids = self._eos_token_ids()
         # A clean config: the model's own defaults (e.g. Qwen's repetition penalty, sampling)
         # would otherwise fill every unset field of ours inside `generate`.
@@ -232,7 +242,7 @@ class TransformersBackend:
             "name": self.model_name,
             "path": str(self.model_dir),
             "adapter": str(self.adapter_dir) if self.adapter_dir else None,
-            "params": sum(p.numel() for p in self.model.parameters()),
+            "params": self.params,
             "size_on_disk_bytes": size,
             "dtype": self.dtype,
             "device": str(self.device),
@@ -241,6 +251,18 @@ class TransformersBackend:
             "trained_from": self.recipe,
             "closing_tokens": CLOSING_TOKENS if self.constrained else None,
         }
+
+
+def quantize_dynamic_int8(model: Any, device: torch.device) -> Any:
+    """The model with int8 weights in every `nn.Linear` (dynamic quantisation: activations
+    are quantised per call). On CPU only; weights stay fp32 on disk."""
+    if device.type != "cpu":
+        raise SlmbenchError(f"dtype int8-dynamic runs on the CPU only, not on {device.type}")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao's notice that it will move to torchao
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 def available_cores() -> int:
