@@ -75,6 +75,8 @@ $S eval --adapter results/train/edgejson-x4-lora-r16-e3 --data $TEST --ids resul
   --threads 1 --out results/finetuned/cpu-check/edgejson-x4-lora-r16-e3.first-batch
 $S eval --adapter results/train/edgejson-x4-lora-r16-e3 --data $TEST --constrained --threads 1 \
   --out results/constrained/edgejson-x4-lora-r16-e3.on-edgejson-test
+$S eval --adapter results/train/edgejson-x4-lora-r16-e3 --data $TEST --dtype int8-dynamic --threads 1 \
+  --out results/int8/edgejson-x4-lora-r16-e3.on-edgejson-test
 # Zero-shot on the v3 held-out part (settings 1 and 3).
 $S eval --model $M --data $V3/train.jsonl --schemas $V3/schemas --ids $HELD --prompt chat-schema \
   --max-new-tokens 256 --threads 1 --out results/zero-shot/v3-heldout-chat-schema
@@ -107,6 +109,8 @@ $S compare results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-test.h200 \
   results/constrained/edgejson-x4-lora-r16-e3.on-edgejson-test > results/compare/edgejson-x4-e3-unconstrained-vs-constrained.txt
 $S compare results/finetuned/edgejson-lora-r16-e6.on-v3-heldout \
   results/finetuned/edgejson-x4-lora-r16-e3.on-v3-heldout > results/compare/setting3-edgejson-lora-r16-e6-vs-x4-e3.txt
+$S compare results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-test.h200 \
+  results/int8/edgejson-x4-lora-r16-e3.on-edgejson-test > results/compare/edgejson-x4-e3-fp32-vs-int8-dynamic.txt
 # results/compare/zero-shot-constrained-before-vs-after-closing.txt compares the constrained
 # zero-shot run committed at 8a2fc39 (before closing mode) with its rerun (header of the file).
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 
+from slmbench.models.base import DTYPE_HELP, DTYPE_NAMES
 from slmbench.prompts import PROMPT_STYLES
 
 BACKEND_NAMES = ("transformers", "llamacpp", "openai")
-DTYPE_NAMES = ("float32", "bfloat16", "int8-dynamic")
 CONSTRAINED_MODES = ("strict", "lenient")
 
 
@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=CONSTRAINED_MODES,
         help="schema-constrained decoding (bare flag: strict)",
     )
-    bench.add_argument("--dtype", choices=DTYPE_NAMES, help="weights dtype (backend default)")
+    bench.add_argument("--dtype", choices=DTYPE_NAMES, help=DTYPE_HELP)
     bench.add_argument("--threads", type=int, help="CPU threads (default: all available cores)")
     bench.add_argument(
         "--rows", type=int, default=16, help="rows to time, from the start of --data (16)"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
+from slmbench.models.base import DTYPE_HELP, DTYPE_NAMES
 from slmbench.prompts import PROMPT_STYLES
 
 BACKEND_NAMES = ("transformers", "openai", "llamacpp")
-DTYPE_NAMES = ("float32", "bfloat16", "int8-dynamic")
 CONSTRAINED_MODES = ("strict", "lenient")
 
 
@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     ev.add_argument("--backend", choices=BACKEND_NAMES, default="transformers")
     ev.add_argument("--base-url", help="server URL (openai backend)")
-    ev.add_argument("--dtype", choices=DTYPE_NAMES, help="weights dtype (backend default)")
+    ev.add_argument("--dtype", choices=DTYPE_NAMES, help=DTYPE_HELP)
     ev.add_argument("--device", choices=("cpu", "cuda", "auto"), help="(transformers backend)")
     ev.add_argument("--threads", type=int, help="CPU threads (default: all available cores)")
     ev.add_argument(

@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+DTYPE_NAMES = ("float32", "bfloat16", "int8-dynamic")
+"""Weight dtypes the CLI offers (the transformers backend; llama.cpp files carry their own)."""
+DTYPE_HELP = (
+    "weights dtype (backend default); int8-dynamic: torch's dynamic int8 on the CPU, about 2x "
+    "faster but inaccurate on SmolLM2 (results/README.md)"
+)
+
 
 @dataclass
 class GenerationRequest:
