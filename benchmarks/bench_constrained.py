@@ -246,12 +246,14 @@ def compare_engines(tokenizer, schemas, rows, names) -> list[dict]:
 
 def end_to_end(model_dir, schemas, rows, max_tokens: int) -> dict:
     """Batch-1 greedy generation on the embedded model, each row without then with the
-    processor (token budget as in eval, capped at `max_tokens`): median time per decoding
-    step (prefill excluded, so runs of different lengths compare), and the processor's own
-    time per step."""
+    processor (token budget as in eval, capped at `max_tokens`; constrained rows still open at
+    their budget get closing mode's extra tokens, as in eval): median time per decoding step
+    (prefill excluded, so runs of different lengths compare), and the processor's own time
+    per step."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteria
 
+    from slmbench.decode.closing import CLOSING_TOKENS
     from slmbench.decode.constrained import SchemaLogitsProcessor
     from slmbench.eval.runner import max_new_tokens_for
     from slmbench.prompts import build_prompt, format_answer
@@ -267,7 +269,7 @@ def end_to_end(model_dir, schemas, rows, max_tokens: int) -> dict:
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
     steps = {"off": [], "on": []}
-    processor_s, processor_calls, valid, hit_cap = 0.0, 0, 0, 0
+    processor_s, processor_calls, valid, closed = 0.0, 0, 0, 0
     for i, row in enumerate(rows):
         schema = schemas[row.schema_id].schema
         prompt = build_prompt(row.prompt, "chat", tokenizer, schema)
@@ -275,12 +277,12 @@ def end_to_end(model_dir, schemas, rows, max_tokens: int) -> dict:
         gold_tokens = len(tokenizer(format_answer(row.expected_output))["input_ids"])
         budget = max_new_tokens_for(gold_tokens, max_tokens)
         for mode in ("off", "on"):
-            timed = _timed_processor(SchemaLogitsProcessor(tokenizer, [schema]))
+            timed = _timed_processor(SchemaLogitsProcessor(tokenizer, [schema], close_at=[budget]))
             clock = StepClock()
             with torch.inference_mode():
                 out = model.generate(
                     **encoded,
-                    max_new_tokens=budget,
+                    max_new_tokens=budget + (CLOSING_TOKENS if mode == "on" else 0),
                     do_sample=False,
                     logits_processor=[timed] if mode == "on" else [],
                     stopping_criteria=[clock],
@@ -293,7 +295,7 @@ def end_to_end(model_dir, schemas, rows, max_tokens: int) -> dict:
                 processor_s += timed.seconds
                 processor_calls += timed.calls
                 new = out[0, encoded["input_ids"].shape[1] :]
-                hit_cap += len(new) >= budget
+                closed += len(new) > budget
                 text = tokenizer.decode(new, skip_special_tokens=True)
                 validator = schemas[row.schema_id].validator()
                 with contextlib.suppress(json.JSONDecodeError):
@@ -310,7 +312,7 @@ def end_to_end(model_dir, schemas, rows, max_tokens: int) -> dict:
         "processor_ms_per_step": round(processor_ms, 3),
         "processor_percent_of_constrained_step": round(100 * processor_ms / on_ms, 1),
         "constrained_outputs_schema_valid": f"{valid}/{len(rows) - 1}",
-        "constrained_outputs_at_token_budget": hit_cap,
+        "constrained_outputs_closed_after_budget": closed,
     }
     print(json.dumps(result), flush=True)
     return result
