@@ -68,6 +68,10 @@ done
 # results/finetuned/edgejson-x{4,2}-lora-r16-e*.on-edgejson-test.h200 (the x2 adapter's weights
 # were not kept). The script's v3 evals did not fit the lease; they ran on the CPU below.
 #   bash scripts/gpu_data_scaling.sh OUT $V3 $HELD
+# On the CPU in under 30 minutes: the quick recipe over the 2x build (weights not kept).
+$S train --model $M --data results/data/edgejson-seed2-x2/train.jsonl --recipe quick --out runs/cpu30-x2
+mkdir -p results/cpu30/train && cp runs/cpu30-x2/{recipe.json,train_meta.json,train_log.jsonl} results/cpu30/train/
+$S eval --model runs/cpu30-x2 --data $TEST --out results/cpu30/quick-x2.on-edgejson-test
 # Setting 3 of the x4 model (CPU), and a CPU check of its GPU eval on the 8 longest test rows.
 $S eval --adapter results/train/edgejson-x4-lora-r16-e3 --data $V3/train.jsonl --schemas $V3/schemas \
   --ids $HELD --threads 1 --out results/finetuned/edgejson-x4-lora-r16-e3.on-v3-heldout
@@ -111,6 +115,8 @@ $S compare results/finetuned/edgejson-lora-r16-e6.on-v3-heldout \
   results/finetuned/edgejson-x4-lora-r16-e3.on-v3-heldout > results/compare/setting3-edgejson-lora-r16-e6-vs-x4-e3.txt
 $S compare results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-test.h200 \
   results/int8/edgejson-x4-lora-r16-e3.on-edgejson-test > results/compare/edgejson-x4-e3-fp32-vs-int8-dynamic.txt
+$S compare results/pipeline/finetuned results/cpu30/quick-x2.on-edgejson-test \
+  > results/compare/quick-1x-vs-quick-x2-cpu.txt
 # results/compare/zero-shot-constrained-before-vs-after-closing.txt compares the constrained
 # zero-shot run committed at 8a2fc39 (before closing mode) with its rerun (header of the file).
 
