@@ -13,6 +13,8 @@ $S bench --adapter results/train/edgejson-lora-r16-e6 $C --out results/bench/tra
 $S bench --adapter results/train/edgejson-lora-r16-e6 --constrained $C --out results/bench/transformers-fp32-e6-constrained.json
 $S bench --adapter results/train/edgejson-lora-r16-e6 --dtype bfloat16 --rows 4 --threads 1 --markdown results/bench/bench.md --out results/bench/transformers-bf16-e6.json
 $S bench --adapter results/train/edgejson-lora-r16-e6 --dtype int8-dynamic $C --out results/bench/transformers-int8-dynamic-e6.json
+# fp32 again right after int8, same conditions (the int8 speed-up is quoted against it; no table row)
+$S bench --adapter results/train/edgejson-lora-r16-e6 --rows 8 --threads 1 --out results/bench/transformers-fp32-e6-rerun.json
 $S bench --model runs/export/edgejson-lora-r16-e6-q8_0.gguf --backend llamacpp $C --out results/bench/llamacpp-q8_0-e6.json
 $S bench --model runs/export/edgejson-lora-r16-e6-q8_0.gguf --backend llamacpp --constrained $C --out results/bench/llamacpp-q8_0-e6-constrained.json
 $S export results/train/edgejson-lora-r16-e6 --quant q4_k_m --out runs/export/edgejson-lora-r16-e6-q4_k_m.gguf
