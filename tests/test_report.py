@@ -62,6 +62,16 @@ def copy_runs(tmp_path: Path) -> Path:
     return runs
 
 
+def zero_shot_variant(runs: Path, name: str, **config) -> Path:
+    """A copy of the zero-shot run under `runs/eval/NAME` with these config values changed."""
+    variant = runs / "eval" / name
+    shutil.copytree(ZERO_SHOT, variant)
+    results = results_of(variant)
+    results["config"].update(config)
+    (variant / "results.json").write_text(json.dumps(results))
+    return variant
+
+
 def test_every_output_file_is_written(report_dir):
     sha8 = results_of(ZERO_SHOT)["dataset"]["sha256"][:8]
     for name in ("tables.md", "tables.tex", "index.html", "model_cards/lora-r16/model_card.md"):
@@ -235,11 +245,7 @@ def test_runs_on_different_datasets_are_grouped_separately(tmp_path):
 
 def test_fine_tuned_eval_is_linked_to_its_train_run_and_labels_are_unique(tmp_path):
     runs = copy_runs(tmp_path)
-    other_backend = runs / "eval" / "zeroshot-llamacpp"
-    shutil.copytree(ZERO_SHOT, other_backend)
-    results = results_of(other_backend)
-    results["config"]["backend"] = "llama.cpp"
-    (other_backend / "results.json").write_text(json.dumps(results))
+    zero_shot_variant(runs, "zeroshot-llamacpp", backend="llama.cpp")
 
     loaded = load_runs([runs])
     assign_labels(loaded.evals)
@@ -269,11 +275,7 @@ def test_constrained_runs_say_so_in_their_label(tmp_path):
     unconstrained twin keeps the plain label: no `[constrained]` repeated from the collision
     rule."""
     runs = copy_runs(tmp_path)
-    constrained = runs / "eval" / "zeroshot-constrained"
-    shutil.copytree(ZERO_SHOT, constrained)
-    results = results_of(constrained)
-    results["config"]["constrained"] = "strict"
-    (constrained / "results.json").write_text(json.dumps(results))
+    zero_shot_variant(runs, "zeroshot-constrained", constrained="strict")
 
     loaded = load_runs([runs])
     assign_labels(loaded.evals)
