@@ -22,7 +22,12 @@ import numpy as np
 import torch
 from transformers import LogitsProcessor
 
-from slmbench.decode.closing import CLOSING_TOKENS, StringTracker, token_pieces_and_classes
+from slmbench.decode.closing import (
+    CLOSING_TOKENS,
+    StringTracker,
+    TokenClasses,
+    token_pieces_and_classes,
+)
 from slmbench.decode.grammar import (
     DEFAULT_MAX_ITEMS,
     DEFAULT_MAX_STRING_CHARS,
@@ -93,8 +98,7 @@ class SchemaLogitsProcessor(LogitsProcessor):
         """Tokens the caller lets a row add past `close_at` (the processor does not count)."""
         self.closing = [False] * len(schemas)
         self._strings = [StringTracker() for _ in schemas]
-        self._pieces: list[str] | None = None
-        self._classes = None
+        self._tables: tuple[list[str], TokenClasses] | None = None
         engine_tokenizer = llg_tokenizer(tokenizer)
         self.eos_token_id = engine_tokenizer.eos_token
         self._engine_vocab = engine_tokenizer.vocab_size
@@ -152,18 +156,17 @@ class SchemaLogitsProcessor(LogitsProcessor):
     def _narrow_closing(self, active: list[int], allowed: np.ndarray, generated: int) -> None:
         """Rows at or past their `close_at` keep only the tokens that best close their JSON."""
         for k, row in enumerate(active):
-            if generated < self.close_at[row]:
-                continue
-            if self._classes is None:
-                _, self._classes = token_pieces_and_classes(self._tokenizer, allowed.shape[1])
-            self.closing[row] = True
-            allowed[k] = self._classes.narrow(allowed[k], self._strings[row].in_string)
+            if generated >= self.close_at[row]:
+                self.closing[row] = True
+                classes = self._token_tables()[1]
+                allowed[k] = classes.narrow(allowed[k], self._strings[row].in_string)
 
-    def _piece(self, token: int) -> str:
-        if self._pieces is None:
+    def _token_tables(self) -> tuple[list[str], TokenClasses]:
+        """Every token's text and closing classes (built once per tokenizer, then cached)."""
+        if self._tables is None:
             vocab = max(self._engine_vocab, len(self._tokenizer))
-            self._pieces, self._classes = token_pieces_and_classes(self._tokenizer, vocab)
-        return self._pieces[token] if token < len(self._pieces) else ""
+            self._tables = token_pieces_and_classes(self._tokenizer, vocab)
+        return self._tables
 
     def _advance(self, input_ids: torch.Tensor, generated: int) -> list[int]:
         """Feed each constrained row its newest token; return the rows still decoding JSON."""
@@ -183,7 +186,8 @@ class SchemaLogitsProcessor(LogitsProcessor):
                     self._matcher_failed(i, matcher.get_error())
                     continue
                 if self.close_at is not None:
-                    self._strings[i].feed(self._piece(last[i]))
+                    pieces = self._token_tables()[0]
+                    self._strings[i].feed(pieces[last[i]] if last[i] < len(pieces) else "")
             if not matcher.is_stopped():
                 active.append(i)
         return active
