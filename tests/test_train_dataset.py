@@ -82,6 +82,59 @@ def test_collator_pads_to_the_longest_and_masks_padding():
     assert PaddingCollator(0, pad_to_multiple_of=8)([{"input_ids": [1], "labels": [1]}])[
         "input_ids"
     ].shape == (1, 8)
+    left = PaddingCollator(0, padding_side="left")(
+        [{"input_ids": [5, 6, 7], "labels": [-100, 6, 7]}, {"input_ids": [8, 9], "labels": [8, 9]}]
+    )
+    assert left["labels"].tolist() == [[-100, 6, 7], [-100, 8, 9]]
+    assert left["attention_mask"].tolist() == [[1, 1, 1], [0, 1, 1]]
+    assert left["position_ids"].tolist() == [[0, 1, 2], [0, 0, 1]]
+
+
+def test_answer_span_loss_equals_the_full_loss_and_its_gradients(tokenizer, tiny_model_dir):
+    """Left padding + logits for the answer span only gives the loss and the gradients of the
+    model's own causal-LM loss over right-padded whole sequences."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from slmbench.train.sft_trainer import answer_logit_span, answer_span_loss
+
+    rows = [
+        ROW,
+        Row("r2", "contact", "simple", "Name: Bo\nCity: Oslo", {"name": "Bo", "city": "Oslo"}),
+        Row("r3", "contact", "simple", "Bo, Oslo, a long note " * 4, {"name": "Bo"}),
+    ]
+    features = [
+        {"input_ids": e.input_ids, "labels": e.labels}
+        for e in (encode_row(r, tokenizer, "chat", None) for r in rows)
+    ]
+    torch.manual_seed(0)
+    base = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
+    model = get_peft_model(
+        base, LoraConfig(r=4, target_modules="all-linear", init_lora_weights=False)
+    )
+
+    def loss_and_grads(loss_fn):
+        model.zero_grad()
+        loss = loss_fn()
+        loss.backward()
+        grads = [p.grad.clone() for p in model.parameters() if p.requires_grad]
+        return loss.item(), grads
+
+    right = PaddingCollator(tokenizer.pad_token_id)(features)
+    left = PaddingCollator(tokenizer.pad_token_id, padding_side="left")(features)
+    span = answer_logit_span(left["labels"])
+    assert span < left["labels"].shape[1] / 2  # the prompts are most of each sequence
+
+    def span_loss():
+        inputs = {k: v for k, v in left.items() if k != "labels"}
+        return answer_span_loss(model(**inputs, logits_to_keep=span).logits, left["labels"], 7)
+
+    full, full_grads = loss_and_grads(lambda: model(**right, num_items_in_batch=7).loss)
+    short, short_grads = loss_and_grads(span_loss)
+    assert short == pytest.approx(full, rel=1e-5)
+    for a, b in zip(full_grads, short_grads, strict=True):
+        assert torch.allclose(a, b, atol=1e-6, rtol=1e-4)
 
 
 def _lengths(n=203, seed=0):

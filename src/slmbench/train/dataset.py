@@ -123,12 +123,27 @@ class ExampleDataset:
 
 
 class PaddingCollator:
-    """Pads a batch to its longest example (right padding): `input_ids` with the pad id,
-    `labels` with -100, `attention_mask` 0 on padding."""
+    """Pads a batch to its longest example: `input_ids` with the pad id, `labels` with -100,
+    `attention_mask` 0 on padding. Training pads on the left, so that every answer ends at the
+    last position and the loss needs logits for the trailing answer span only
+    (`sft_trainer.answer_logit_span`); left-padded batches carry `position_ids` counting from
+    each example's first real token, so that positions equal those of right padding.
 
-    def __init__(self, pad_token_id: int, pad_to_multiple_of: int | None = None):
+    >>> batch = PaddingCollator(0, padding_side="left")(
+    ...     [{"input_ids": [5, 6, 7], "labels": [-100, 6, 7]}, {"input_ids": [8], "labels": [8]}]
+    ... )
+    >>> batch["input_ids"].tolist(), batch["position_ids"].tolist()
+    ([[5, 6, 7], [0, 0, 8]], [[0, 1, 2], [0, 0, 0]])
+    """
+
+    def __init__(
+        self, pad_token_id: int, pad_to_multiple_of: int | None = None, padding_side: str = "right"
+    ):
+        if padding_side not in ("left", "right"):
+            raise ValueError(f"padding_side must be 'left' or 'right', not {padding_side!r}")
         self.pad_token_id = pad_token_id
         self.pad_to_multiple_of = pad_to_multiple_of
+        self.padding_side = padding_side
 
     def __call__(self, features: list[dict[str, list[int]]]) -> dict[str, Any]:
         import torch
@@ -136,17 +151,25 @@ class PaddingCollator:
         longest = max(len(f["input_ids"]) for f in features)
         if self.pad_to_multiple_of:
             longest = math.ceil(longest / self.pad_to_multiple_of) * self.pad_to_multiple_of
+        left = self.padding_side == "left"
         input_ids, labels, mask = [], [], []
         for f in features:
-            pad = longest - len(f["input_ids"])
-            input_ids.append(f["input_ids"] + [self.pad_token_id] * pad)
-            labels.append(f["labels"] + [IGNORE_INDEX] * pad)
-            mask.append([1] * len(f["input_ids"]) + [0] * pad)
-        return {
+            n, pad = len(f["input_ids"]), longest - len(f["input_ids"])
+
+            def padded(values: list[int], filler: int, pad: int = pad) -> list[int]:
+                return [filler] * pad + values if left else values + [filler] * pad
+
+            input_ids.append(padded(f["input_ids"], self.pad_token_id))
+            labels.append(padded(f["labels"], IGNORE_INDEX))
+            mask.append(padded([1] * n, 0))
+        batch = {
             "input_ids": torch.tensor(input_ids, dtype=torch.long),
             "labels": torch.tensor(labels, dtype=torch.long),
             "attention_mask": torch.tensor(mask, dtype=torch.long),
         }
+        if left:
+            batch["position_ids"] = (batch["attention_mask"].cumsum(1) - 1).clamp(min=0)
+        return batch
 
 
 class LengthGroupedBatchSampler:

@@ -213,7 +213,9 @@ def train(request: TrainRequest, callbacks: list | None = None) -> dict:
         train_dataset=train_data,
         eval_dataset=eval_data,
         data_collator=PaddingCollator(
-            tokenizer.pad_token_id, pad_to_multiple_of=8 if device_type == "cuda" else None
+            tokenizer.pad_token_id,
+            pad_to_multiple_of=8 if device_type == "cuda" else None,
+            padding_side="left",
         ),
         processing_class=tokenizer,
         batch_sampler=sampler,
