@@ -53,7 +53,8 @@ def test_paper_recipe_is_the_published_setup():
 
 def test_recommended_is_the_recipe_search_winner():
     """configs/recommended.json trains what won the recipe search on validation data
-    (results/search/): only bookkeeping fields (validation cadence, checkpoints) may differ."""
+    (results/search/): only bookkeeping fields (validation cadence, checkpoints) and the split
+    of each batch into micro-batches (the same rows per optimiser step) may differ."""
     search = Path(__file__).parents[1] / "results" / "search" / "edgejson-val-h200"
     best = json.loads((search / "best.json").read_text())
     winner = json.loads((search / best["name"] / "recipe.json").read_text())
@@ -66,10 +67,14 @@ def test_recommended_is_the_recipe_search_winner():
         "save_every_steps",
         "save_total_limit",
         "logging_steps",
+        "per_device_batch_size",
+        "grad_accum_steps",
     }
     for name, value in recommended.to_dict().items():
         if name not in bookkeeping:
             assert winner[name] == value, name
+    rows_per_step = recommended.per_device_batch_size * recommended.grad_accum_steps
+    assert rows_per_step == winner["per_device_batch_size"] * winner["grad_accum_steps"]
 
 
 def test_every_field_has_a_docstring_and_a_flag(capsys):
