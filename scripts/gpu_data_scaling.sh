@@ -2,7 +2,8 @@
 # [GPU] Does more generated data beat more epochs? The `recommended` LoRA recipe trained on
 # larger builds of our generator (other seeds, disjoint from the seed-0 test split through
 # `slmbench data build --exclude`), at the same number of training tokens:
-#   x2: results/data/edgejson-seed2-x2 (1258 rows), 6 epochs (the recipe as it is);
+#   x2: results/data/edgejson-seed2-x2 (1258 rows), 6 epochs (the recipe as it was then:
+#       batches of 8 in one micro-batch, as the flags below keep);
 #   x4: results/data/edgejson-seed1-x4 (2516 rows), 3 epochs.
 # Each run is evaluated on our test split (setting 2) and on the v3 held-out part (setting 3).
 # Ran once on a lent H200, both trainings sharing the GPU, as
@@ -18,11 +19,12 @@ BUDGET_S=${BUDGET_S:-470}
 LOG=$OUT/log.txt
 TEST=results/data/edgejson-seed0/test.jsonl
 
-slm() { python3 -c 'import sys; from slmbench.cli import main; sys.exit(main(sys.argv[1:]))' "$@"; }
+. scripts/gpu_common.sh
 
 job() {
   local name=$1 data=$2 epochs=$3 run=runs/$1
   slm train --model smollm2-135m-instruct --data "$data" --epochs "$epochs" \
+    --per-device-batch-size 8 --grad-accum-steps 1 \
     --eval-every-steps 0 --val-generate-rows 0 --save-every-steps 100 --out "$run" \
     >"runs/$name.train.log" 2>&1
   local status=$?
@@ -34,46 +36,15 @@ job() {
     --schemas "$V3/schemas" --ids "$HELD" --out "$run/v3-heldout-eval" >>"$run/eval.log" 2>&1
 }
 
-pack() {
-  local name=$1 run=runs/$1
-  [ -d "$run" ] || return 0
-  if [ -f "$run/adapter/adapter_model.safetensors" ]; then
-    python3 - "$run/adapter/adapter_model.safetensors" <<'EOF'
-import sys
+gpu_header "$LOG"
 
-import torch
-from safetensors.torch import load_file, save_file
-
-path = sys.argv[1]
-save_file({k: v.to(torch.bfloat16) for k, v in load_file(path).items()}, path, {"format": "pt"})
-EOF
-  fi
-  tar czf "$OUT/$name.tgz" --exclude='checkpoint-*' -C runs "$name"
-}
-
-{
-  nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
-  python3 -c 'import torch, transformers, peft; print(torch.__version__, transformers.__version__, peft.__version__)'
-  # Convert the embedded GGUF once, before two processes would race to.
-  python3 -c 'from slmbench.models.embedded import embedded_model_dir; print(embedded_model_dir())'
-} >"$LOG" 2>&1
-
-start=$SECONDS
 job edgejson-x4-lora-r16-e3 results/data/edgejson-seed1-x4/train.jsonl 3 &
 p4=$!
 job edgejson-x2-lora-r16-e6 results/data/edgejson-seed2-x2/train.jsonl 6 &
 p2=$!
-while kill -0 $p4 2>/dev/null || kill -0 $p2 2>/dev/null; do
-  if ((SECONDS - start > BUDGET_S)); then
-    echo "budget of ${BUDGET_S}s spent: stopping what still runs" >>"$LOG"
-    pkill -P $p4; pkill -P $p2; kill $p4 $p2 2>/dev/null
-    break
-  fi
-  sleep 5
-done
-echo "jobs done after $((SECONDS - start)) s" >>"$LOG"
+wait_within "$BUDGET_S" "$LOG" $p4 $p2
 for name in edgejson-x4-lora-r16-e3 edgejson-x2-lora-r16-e6; do
   tail -n 3 runs/$name/*.log >>"$LOG" 2>&1
-  pack $name
+  pack $name "$OUT"
 done
 ls -la "$OUT" >>"$LOG"

@@ -68,6 +68,21 @@ done
 # results/finetuned/edgejson-x{4,2}-lora-r16-e*.on-edgejson-test.h200 (the x2 adapter's weights
 # were not kept). The script's v3 evals did not fit the lease; they ran on the CPU below.
 #   bash scripts/gpu_data_scaling.sh OUT $V3 $HELD
+# An 8x build for the next GPU session, kept off the test split and off the x4 build's own test
+# split (the validation split of scripts/gpu_x8.sh); not trained on yet.
+$S data build --out results/data/edgejson-seed4-x8 --seed 4 --train 5032 --exclude $TEST \
+  --exclude results/data/edgejson-seed1-x4/test.jsonl
+$S data validate results/data/edgejson-seed4-x8/train.jsonl --against $TEST
+$S data validate results/data/edgejson-seed4-x8/train.jsonl --against results/data/edgejson-seed1-x4/test.jsonl
+# [GPU, not yet run] bash scripts/gpu_x8.sh OUT; bash scripts/gpu_v3_long.sh OUT $V3
+# The recommended recipe as shipped, trained on this CPU from start to end (wall time of record;
+# the adapter weights are not kept), and its eval on our test split.
+$S train --model $M --data $DATA/train.jsonl --recipe recommended --val-fraction 0.1 --out runs/cpu-recommended
+mkdir -p results/cpu-recommended/train
+cp runs/cpu-recommended/{recipe.json,train_meta.json,train_log.jsonl} results/cpu-recommended/train/
+$S eval --adapter runs/cpu-recommended --data $TEST --out results/cpu-recommended/edgejson-lora-r16-e6-cpu.on-edgejson-test
+$S compare results/finetuned/edgejson-lora-r16-e6.on-edgejson-test.h200 \
+  results/cpu-recommended/edgejson-lora-r16-e6-cpu.on-edgejson-test > results/compare/recommended-h200-vs-cpu.txt
 # On the CPU in under 30 minutes: the quick recipe over the 2x build (weights not kept).
 $S train --model $M --data results/data/edgejson-seed2-x2/train.jsonl --recipe quick --out runs/cpu30-x2
 mkdir -p results/cpu30/train && cp runs/cpu30-x2/{recipe.json,train_meta.json,train_log.jsonl} results/cpu30/train/

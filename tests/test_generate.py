@@ -308,10 +308,22 @@ def test_exclude_keeps_a_new_build_off_another_test_split(built, splits, tmp_pat
         assert not prompts & {r.prompt for r in rows}
         assert not golds & {json.dumps(r.expected_output, sort_keys=True) for r in rows}
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["settings"]["excluded"] == {
-        "path": str(test_file),
-        "rows": N_TEST,
-        "sha256": file_sha256(test_file),
-    }
+    assert manifest["settings"]["excluded"] == [
+        {"path": str(test_file), "rows": N_TEST, "sha256": file_sha256(test_file)}
+    ]
     unexcluded = build_rows(3, N_TRAIN, N_TEST)["test"]
     assert {r.prompt for r in unexcluded} == prompts  # without --exclude: the very same rows
+
+    # Several files: a third build kept off both test splits (e.g. a shared validation split).
+    third = tmp_path / "third"
+    argv = ["data", "build", "--out", str(third), "--seed", "3", "--exclude", str(test_file)]
+    argv += ["--exclude", str(out / "test.jsonl"), "--train", str(N_TRAIN), "--test", str(N_TEST)]
+    assert main(argv) == 0
+    both = excluded + read_rows(out / "test.jsonl")
+    third_rows = read_rows(third / "train.jsonl") + read_rows(third / "test.jsonl")
+    assert not {r.prompt for r in both} & {r.prompt for r in third_rows}
+    manifest = json.loads((third / "manifest.json").read_text())
+    assert [e["path"] for e in manifest["settings"]["excluded"]] == [
+        str(test_file),
+        str(out / "test.jsonl"),
+    ]

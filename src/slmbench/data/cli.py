@@ -18,8 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     build.add_argument(
         "--exclude",
         type=Path,
+        action="append",
         help="a dataset file (e.g. another build's test split) whose prompts and gold answers "
-        "no new row may repeat: extra training data that cannot leak into that test",
+        "no new row may repeat: extra training data that cannot leak into that test "
+        "(repeat the flag for several files)",
     )
     build.set_defaults(func=run_build)
 

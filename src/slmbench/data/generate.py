@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import faker
@@ -226,13 +227,19 @@ def split_counts(rows: list[Row]) -> dict:
 
 
 def build_dataset(
-    out: Path, seed: int = 0, n_train: int = 629, n_test: int = 158, exclude: Path | None = None
+    out: Path,
+    seed: int = 0,
+    n_train: int = 629,
+    n_test: int = 158,
+    exclude: Path | Sequence[Path] | None = None,
 ) -> dict:
     """Write `out/train.jsonl`, `out/test.jsonl` and `out/manifest.json`; return the manifest.
-    `exclude`: a dataset file whose prompts and gold answers no new row may repeat."""
+    `exclude`: dataset files whose prompts and gold answers no new row may repeat."""
     out = Path(out)
-    excluded = read_rows(exclude) if exclude is not None else None
-    splits = build_rows(seed, n_train, n_test, exclude=excluded)
+    exclude_files = [Path(exclude)] if isinstance(exclude, str | Path) else list(exclude or [])
+    excluded_by_file = {path: read_rows(path) for path in exclude_files}
+    excluded = [row for rows in excluded_by_file.values() for row in rows]
+    splits = build_rows(seed, n_train, n_test, exclude=excluded or None)
     out.mkdir(parents=True, exist_ok=True)
     files = {}
     for split, rows in splits.items():
@@ -256,12 +263,11 @@ def build_dataset(
         "counts": {split: split_counts(rows) for split, rows in splits.items()},
         "files": files,
     }
-    if exclude is not None:
-        manifest["settings"]["excluded"] = {
-            "path": str(exclude),
-            "rows": len(excluded),
-            "sha256": file_sha256(exclude),
-        }
+    if exclude_files:
+        manifest["settings"]["excluded"] = [
+            {"path": str(path), "rows": len(rows), "sha256": file_sha256(path)}
+            for path, rows in excluded_by_file.items()
+        ]
     (out / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
