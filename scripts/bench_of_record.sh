@@ -25,4 +25,4 @@ $S bench --model smollm2-135m-instruct --backend llamacpp --prompt chat-schema -
 .venv/bin/python benchmarks/bench_llamacpp.py --threads 1 > results/bench/llamacpp-own-throughput-q4_1.txt 2>&1
 .venv/bin/python benchmarks/bench_llamacpp.py --threads 1 --model runs/export/edgejson-lora-r16-e6-q8_0.gguf > results/bench/llamacpp-own-throughput-q8_0-e6.txt 2>&1
 OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_train.py --recipe quick --max-length 768 --steps 3 > results/bench/bench_train-cpu-1thread.txt
-.venv/bin/python benchmarks/bench_answer_span.py > results/bench/bench_answer_span.txt
+.venv/bin/python benchmarks/bench_answer_span.py --batches 4 > results/bench/bench_answer_span.txt

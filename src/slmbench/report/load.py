@@ -429,8 +429,8 @@ def _config_word(key: str, value: Any) -> str:
     ('constrained', 'unconstrained')
     >>> _config_word("constrained", "lenient"), _config_word("threads", 4)
     ('constrained (lenient)', '4 threads')
-    >>> _config_word("threads", None)
-    'all threads'
+    >>> _config_word("threads", None), _config_word("dtype", None)
+    ('all threads', 'default dtype')
     """
     if key == "constrained":
         if value in (None, False, "off", "false", ""):
@@ -438,4 +438,6 @@ def _config_word(key: str, value: Any) -> str:
         return "constrained (lenient)" if value == "lenient" else "constrained"
     if key == "threads":
         return f"{value} threads" if value else "all threads"
+    if key == "dtype" and value is None:
+        return "default dtype"
     return str(value)
