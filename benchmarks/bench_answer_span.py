@@ -35,7 +35,7 @@ def run_mode(mode: str, data: Path, n_batches: int, repeats: int) -> dict:
     from slmbench.models.registry import resolve_model
     from slmbench.train.dataset import LengthGroupedBatchSampler, PaddingCollator, encode_rows
     from slmbench.train.recipe import load_recipe
-    from slmbench.train.sft_trainer import answer_logit_span, answer_span_loss
+    from slmbench.train.sft_trainer import answer_logit_span
     from slmbench.train.trainer import prepare_model
 
     recipe, _ = load_recipe("recommended")
@@ -66,12 +66,10 @@ def run_mode(mode: str, data: Path, n_batches: int, repeats: int) -> dict:
     ]
 
     def step(batch: dict) -> float:
-        if mode == "full":
-            loss = model(**batch).loss
-        else:
-            features = {k: v for k, v in batch.items() if k != "labels"}
-            outputs = model(**features, logits_to_keep=answer_logit_span(batch["labels"]))
-            loss = answer_span_loss(outputs.logits, batch["labels"])
+        if mode == "span":  # as AnswerOnlyTrainer.compute_loss does
+            span = answer_logit_span(batch["labels"])
+            batch = {**batch, "labels": batch["labels"][:, -span:], "logits_to_keep": span}
+        loss = model(**batch).loss
         loss.backward()
         model.zero_grad(set_to_none=True)
         return loss.item()

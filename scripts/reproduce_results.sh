@@ -75,6 +75,8 @@ $S data build --out results/data/edgejson-seed4-x8 --seed 4 --train 5032 --exclu
 $S data validate results/data/edgejson-seed4-x8/train.jsonl --against $TEST
 $S data validate results/data/edgejson-seed4-x8/train.jsonl --against results/data/edgejson-seed1-x4/test.jsonl
 # [GPU, not yet run] bash scripts/gpu_x8.sh OUT; bash scripts/gpu_v3_long.sh OUT $V3
+# Token lengths behind setting 1's notes (why scripts/gpu_v3_long.sh keeps whole rows).
+.venv/bin/python scripts/v3_token_lengths.py $V3 $HELD > results/finetuned/v3-token-lengths.txt
 # The recommended recipe as shipped, trained on this CPU from start to end (wall time of record;
 # the adapter weights are not kept), and its eval on our test split.
 $S train --model $M --data $DATA/train.jsonl --recipe recommended --val-fraction 0.1 --out runs/cpu-recommended

@@ -56,7 +56,7 @@ def run_build(args: argparse.Namespace) -> int:
     from slmbench.data.generate import build_dataset
 
     manifest = build_dataset(
-        args.out, seed=args.seed, n_train=args.train, n_test=args.test, exclude=args.exclude
+        args.out, seed=args.seed, n_train=args.train, n_test=args.test, exclude=args.exclude or ()
     )
     print(
         f"wrote {args.out}/train.jsonl ({manifest['counts']['train']['total']} rows), "

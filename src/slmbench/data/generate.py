@@ -231,13 +231,12 @@ def build_dataset(
     seed: int = 0,
     n_train: int = 629,
     n_test: int = 158,
-    exclude: Path | Sequence[Path] | None = None,
+    exclude: Sequence[Path] = (),
 ) -> dict:
     """Write `out/train.jsonl`, `out/test.jsonl` and `out/manifest.json`; return the manifest.
     `exclude`: dataset files whose prompts and gold answers no new row may repeat."""
     out = Path(out)
-    exclude_files = [Path(exclude)] if isinstance(exclude, str | Path) else list(exclude or [])
-    excluded_by_file = {path: read_rows(path) for path in exclude_files}
+    excluded_by_file = {Path(path): read_rows(path) for path in exclude}
     excluded = [row for rows in excluded_by_file.values() for row in rows]
     splits = build_rows(seed, n_train, n_test, exclude=excluded or None)
     out.mkdir(parents=True, exist_ok=True)
@@ -263,7 +262,7 @@ def build_dataset(
         "counts": {split: split_counts(rows) for split, rows in splits.items()},
         "files": files,
     }
-    if exclude_files:
+    if excluded_by_file:
         manifest["settings"]["excluded"] = [
             {"path": str(path), "rows": len(rows), "sha256": file_sha256(path)}
             for path, rows in excluded_by_file.items()

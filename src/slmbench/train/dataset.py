@@ -152,16 +152,14 @@ class PaddingCollator:
         if self.pad_to_multiple_of:
             longest = math.ceil(longest / self.pad_to_multiple_of) * self.pad_to_multiple_of
         left = self.padding_side == "left"
-        input_ids, labels, mask = [], [], []
-        for f in features:
-            n, pad = len(f["input_ids"]), longest - len(f["input_ids"])
 
-            def padded(values: list[int], filler: int, pad: int = pad) -> list[int]:
-                return [filler] * pad + values if left else values + [filler] * pad
+        def padded(values: list[int], filler: int) -> list[int]:
+            fill = [filler] * (longest - len(values))
+            return fill + values if left else values + fill
 
-            input_ids.append(padded(f["input_ids"], self.pad_token_id))
-            labels.append(padded(f["labels"], IGNORE_INDEX))
-            mask.append(padded([1] * n, 0))
+        input_ids = [padded(f["input_ids"], self.pad_token_id) for f in features]
+        labels = [padded(f["labels"], IGNORE_INDEX) for f in features]
+        mask = [padded([1] * len(f["input_ids"]), 0) for f in features]
         batch = {
             "input_ids": torch.tensor(input_ids, dtype=torch.long),
             "labels": torch.tensor(labels, dtype=torch.long),

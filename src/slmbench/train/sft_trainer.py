@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch.utils.data import DataLoader
 from transformers import Trainer, TrainingArguments
 
@@ -20,41 +19,27 @@ from slmbench.train.recipe import Recipe
 def answer_logit_span(labels: torch.Tensor) -> int:
     """How many trailing positions of a batch need logits: from the position that predicts
     the batch's first labelled token to the end. With left padding every answer ends at the last
-    position, so this is about the longest answer, not the whole prompt + answer.
+    position, so this is about the longest answer, not the whole prompt + answer. The causal-LM
+    loss of those logits against `labels[:, -span:]` is that of the whole sequence, since the
+    positions left out predict only ignored labels:
 
+    >>> from transformers.loss.loss_utils import ForCausalLMLoss
+    >>> labels = torch.tensor([[-100, -100, 1, 0]])
+    >>> logits = torch.zeros(1, 4, 2)
+    >>> logits[0, 1, 1] = logits[0, 2, 0] = 5.0
+    >>> span = answer_logit_span(labels)
+    >>> span
+    3
+    >>> full = ForCausalLMLoss(logits, labels, vocab_size=2)
+    >>> short = ForCausalLMLoss(logits[:, -span:], labels[:, -span:], vocab_size=2)
+    >>> round(full.item(), 4) == round(short.item(), 4) == 0.0067
+    True
     >>> answer_logit_span(torch.tensor([[-100, -100, -100, 7, 8], [-100, -100, -100, -100, 9]]))
     3
     """
     labelled = (labels[:, 1:] != IGNORE_INDEX).any(dim=0)  # column j: logit j predicts token j+1
     first = int(labelled.int().argmax()) if bool(labelled.any()) else 0
     return labels.shape[1] - first
-
-
-def answer_span_loss(
-    logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch: Any = None
-) -> torch.Tensor:
-    """Next-token cross-entropy of `logits` for the last `logits.shape[1]` positions against the
-    matching shifted `labels`: the same value as transformers' causal-LM loss over the whole
-    sequence (sum / `num_items_in_batch` when given, else the mean over labelled tokens), since
-    the positions left out predict only ignored labels.
-
-    >>> labels = torch.tensor([[-100, -100, 1, 0]])
-    >>> logits = torch.zeros(1, 4, 2)
-    >>> logits[0, 1, 1] = logits[0, 2, 0] = 5.0
-    >>> full = answer_span_loss(logits, labels)
-    >>> span = answer_span_loss(logits[:, -answer_logit_span(labels) :], labels)
-    >>> round(full.item(), 4) == round(span.item(), 4) == 0.0067
-    True
-    """
-    keep = logits.shape[1]
-    targets = labels[:, labels.shape[1] - keep + 1 :].reshape(-1).to(logits.device)
-    flat = logits[:, :-1].float().reshape(-1, logits.shape[-1])
-    if num_items_in_batch is None:
-        return F.cross_entropy(flat, targets, ignore_index=IGNORE_INDEX)
-    loss = F.cross_entropy(flat, targets, ignore_index=IGNORE_INDEX, reduction="sum")
-    if torch.is_tensor(num_items_in_batch):
-        num_items_in_batch = num_items_in_batch.to(loss.device)
-    return loss / num_items_in_batch
 
 
 class AnswerOnlyTrainer(Trainer):
@@ -64,9 +49,9 @@ class AnswerOnlyTrainer(Trainer):
 
     The answer span: the loss covers answer tokens only, yet a plain forward pass projects
     every prompt position onto the 49k-token vocabulary and takes its softmax. With left-padded
-    batches `logits_to_keep` restricts that to the trailing answer span (about 40% of the
-    positions on our data): the same loss, 1.17x the training tokens/s on a 2-core CPU, and
-    less memory (results/bench/bench_answer_span.txt). Models whose `forward` has no
+    batches `logits_to_keep` restricts that to the trailing answer span: the same loss,
+    1.17x the training tokens/s on a 2-core CPU, and less memory
+    (results/bench/bench_answer_span.txt). Models whose `forward` has no
     `logits_to_keep` get the Trainer's own loss."""
 
     def __init__(self, *args: Any, batch_sampler: Any, generation_validator: Any = None, **kwargs):
@@ -78,18 +63,12 @@ class AnswerOnlyTrainer(Trainer):
         self.answer_span_logits = "logits_to_keep" in inspect.signature(inner.forward).parameters
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        if not self.answer_span_logits or "labels" not in inputs:
-            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
-        labels = inputs["labels"]
-        features = {k: v for k, v in inputs.items() if k != "labels"}
-        outputs = model(**features, logits_to_keep=answer_logit_span(labels))
-        # As the Trainer does with a model's own loss: normalised by the token count of the
-        # whole accumulated batch (across processes) when the model takes loss kwargs.
-        items = num_items_in_batch if self.model_accepts_loss_kwargs else None
-        loss = answer_span_loss(outputs.logits, labels, items)
-        if self.args.average_tokens_across_devices and items is not None:
-            loss = loss * self.accelerator.num_processes
-        return (loss, outputs) if return_outputs else loss
+        # The model's own loss (and the Trainer's normalisation over the accumulated batch),
+        # given only the logits and labels of the answer span.
+        if self.answer_span_logits and "labels" in inputs:
+            span = answer_logit_span(inputs["labels"])
+            inputs = {**inputs, "labels": inputs["labels"][:, -span:], "logits_to_keep": span}
+        return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
 
     def get_train_dataloader(self) -> DataLoader:
         # The Trainer reaches the sampler's set_epoch through accelerate's wrappers, and
