@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# [GPU, not yet run] Setting 1 with whole v3 rows. The setting-1 model of record
-# (results/train/v3-lora-r16-e6) trained with max length 1536: 39 of the 70 complex training
-# rows were cut or dropped (their chat-schema prompt + answer reaches 5153 tokens), and its
+# [GPU] Setting 1 with whole v3 rows. Run once (2026-11-26): training diverged with left-padded
+# batches on CUDA (results/gpu-left-pad/); training now pads on the right there. To be rerun.
+# The setting-1 model of record (results/train/v3-lora-r16-e6) trained with max length 1536:
+# 39 of the 70 complex training rows were cut or dropped (their chat-schema prompt + answer
+# reaches 5153 tokens), and its
 # eval capped generation at 1024 tokens, below the gold answer of 3 of the 17 held-out complex
 # rows (1430-2481 tokens). Here every row is kept whole (max length 6144) and the eval
 # budget is 4096 (per row: min(4096, 1.5 x gold tokens + 16)); otherwise the same

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# [GPU, not yet run] Setting 2 with 8x generated rows, chosen on validation data.
+# [GPU] Setting 2 with 8x generated rows, chosen on validation data. Run once (2026-11-26):
+# training diverged with left-padded batches on CUDA (results/gpu-left-pad/); training now pads
+# on the right there. To be rerun.
 # results/data/edgejson-seed4-x8 (5032 rows) is kept off the seed-0 test split and off
 # results/data/edgejson-seed1-x4/test.jsonl, which serves as the validation split: 158 rows
 # that neither the x4 nor the x8 model trained on.

@@ -74,7 +74,18 @@ $S data build --out results/data/edgejson-seed4-x8 --seed 4 --train 5032 --exclu
   --exclude results/data/edgejson-seed1-x4/test.jsonl
 $S data validate results/data/edgejson-seed4-x8/train.jsonl --against $TEST
 $S data validate results/data/edgejson-seed4-x8/train.jsonl --against results/data/edgejson-seed1-x4/test.jsonl
-# [GPU, not yet run] bash scripts/gpu_x8.sh OUT; bash scripts/gpu_v3_long.sh OUT $V3
+# [GPU] bash scripts/gpu_x8.sh OUT; bash scripts/gpu_v3_long.sh OUT $V3: run once, both trainings
+# diverged (left-padded batches on CUDA; results/gpu-left-pad/, with
+# `python benchmarks/check_left_pad_grads.py` > check_left_pad_grads.h200.txt). To be rerun.
+# Their third job, the x4 model of record on the x4 build's own test split (158 rows the x4
+# model never saw, kept off the seed-0 test split), copied to
+# results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-seed1-x4-test.h200:
+#   slmbench eval --device cuda --batch-size 64 --adapter results/train/edgejson-x4-lora-r16-e3 \
+#     --data results/data/edgejson-seed1-x4/test.jsonl --out OUT
+$S data validate results/data/edgejson-seed1-x4/test.jsonl --against $TEST
+.venv/bin/python scripts/pool_evals.py results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-test.h200 \
+  results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-seed1-x4-test.h200 \
+  > results/finetuned/edgejson-x4-lora-r16-e3.two-test-splits.txt
 # Token lengths behind setting 1's notes (why scripts/gpu_v3_long.sh keeps whole rows).
 .venv/bin/python scripts/v3_token_lengths.py $V3 $HELD > results/finetuned/v3-token-lengths.txt
 # The recommended recipe as shipped, trained on this CPU from start to end (wall time of record;

@@ -90,9 +90,10 @@ def test_collator_pads_to_the_longest_and_masks_padding():
     assert left["position_ids"].tolist() == [[0, 1, 2], [0, 0, 1]]
 
 
-def test_answer_span_loss_equals_the_full_loss_and_its_gradients(tokenizer, tiny_model_dir):
-    """Left padding + logits for the answer span only gives the loss and the gradients of the
-    model's own causal-LM loss over right-padded whole sequences."""
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_answer_span_loss_equals_the_full_loss_and_its_gradients(tokenizer, tiny_model_dir, side):
+    """Logits for the answer span only (left padding on the CPU, right padding on CUDA) give
+    the loss and the gradients of the model's own causal-LM loss over whole sequences."""
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
@@ -122,13 +123,16 @@ def test_answer_span_loss_equals_the_full_loss_and_its_gradients(tokenizer, tiny
         return loss.item(), grads
 
     right = PaddingCollator(tokenizer.pad_token_id)(features)
-    left = PaddingCollator(tokenizer.pad_token_id, padding_side="left")(features)
-    span = answer_logit_span(left["labels"])
-    assert span < left["labels"].shape[1] / 2  # the prompts are most of each sequence
+    batch = PaddingCollator(tokenizer.pad_token_id, padding_side=side)(features)
+    span = answer_logit_span(batch["labels"])
+    length = batch["labels"].shape[1]
+    # Left padding ends every answer at the last position: the span is about the longest
+    # answer. Right padding keeps it from the earliest answer start.
+    assert span < length / 2 if side == "left" else span < length
 
     def span_loss():
-        labels = left["labels"][:, -span:]
-        inputs = {**left, "labels": labels, "logits_to_keep": span, "num_items_in_batch": 7}
+        labels = batch["labels"][:, -span:]
+        inputs = {**batch, "labels": labels, "logits_to_keep": span, "num_items_in_batch": 7}
         return model(**inputs).loss
 
     full, full_grads = loss_and_grads(lambda: model(**right, num_items_in_batch=7).loss)

@@ -313,6 +313,22 @@ def test_everything_too_long_is_an_error(tmp_path, tiny_model_dir, tiny_data, ca
     assert not (tmp_path / "run").exists()
 
 
+def test_a_diverging_run_stops_without_saving_an_adapter(
+    tmp_path, tiny_model_dir, tiny_data, capsys
+):
+    """A learning rate of 1e12 makes the weights inf within a few steps: the run stops at the
+    first non-finite loss or gradient norm, exits 1, and leaves no adapter."""
+    out = tmp_path / "run"
+    argv = _args(tiny_model_dir, tiny_data, out, "--learning-rate", "1e12", "--max-steps", "20")
+    assert main(argv) == 1
+    assert "training diverged at step" in capsys.readouterr().err
+    assert not (out / "adapter").exists()
+    meta = json.loads((out / "train_meta.json").read_text())
+    assert meta["status"] == "diverged" and meta["diverged"]["step"] < 20
+    logged = [r for r in read_log(out / "train_log.jsonl") if r["kind"] == "train"]
+    assert logged[-1]["step"] == meta["diverged"]["step"]
+
+
 def test_a_folder_that_is_not_a_run_is_refused(tmp_path, tiny_model_dir, tiny_data, capsys):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "notes.txt").write_text("mine")

@@ -16,3 +16,10 @@ class DataError(SlmbenchError):
         where = f"{path}:{line}" if path and line else (path or "")
         super().__init__(f"{where}: {message}" if where else message)
         self.path, self.line = path, line
+
+
+class TrainingDiverged(SlmbenchError):
+    """The training loss or gradient norm became NaN or infinite: the run stops rather than
+    save NaN weights. Exit 1: the input was valid, the optimisation failed."""
+
+    exit_code = 1

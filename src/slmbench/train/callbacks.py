@@ -12,6 +12,7 @@ Log rows (one JSON object a line, `kind` says which):
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,24 @@ class CheckpointHook(TrainerCallback):
     def on_save(self, args, state, control, **kwargs):
         if state.is_world_process_zero:
             self.on_checkpoint(state.global_step)
+
+
+class StopOnNonFinite(TrainerCallback):
+    """Stops training at the first logged NaN or infinite loss or gradient norm, before the
+    next checkpoint. Weights that have become NaN stay NaN, and the run would otherwise spend
+    its remaining steps on them (two GPU runs did: results/gpu-left-pad/)."""
+
+    def __init__(self):
+        self.step: int | None = None
+        self.value = ""
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        for key in ("loss", "grad_norm"):
+            value = (logs or {}).get(key)
+            if isinstance(value, float) and not math.isfinite(value) and self.step is None:
+                self.step, self.value = state.global_step, f"{key} {value}"
+                control.should_training_stop = True
+                control.should_save = False
 
 
 def _round(value: Any) -> Any:

@@ -124,10 +124,11 @@ class ExampleDataset:
 
 class PaddingCollator:
     """Pads a batch to its longest example: `input_ids` with the pad id, `labels` with -100,
-    `attention_mask` 0 on padding. Training pads on the left, so that every answer ends at the
-    last position and the loss needs logits for the trailing answer span only
-    (`sft_trainer.answer_logit_span`); left-padded batches carry `position_ids` counting from
-    each example's first real token, so that positions equal those of right padding.
+    `attention_mask` 0 on padding. Training on the CPU pads on the left
+    (`trainer.training_padding_side`), so that every answer ends at the last position and the
+    loss needs logits for the trailing answer span only (`sft_trainer.answer_logit_span`);
+    left-padded batches carry `position_ids` counting from each example's first real token, so
+    that positions equal those of right padding.
 
     >>> batch = PaddingCollator(0, padding_side="left")(
     ...     [{"input_ids": [5, 6, 7], "labels": [-100, 6, 7]}, {"input_ids": [8], "labels": [8]}]

@@ -49,9 +49,10 @@ class AnswerOnlyTrainer(Trainer):
 
     The answer span: the loss covers answer tokens only, yet a plain forward pass projects
     every prompt position onto the 49k-token vocabulary and takes its softmax. With left-padded
-    batches `logits_to_keep` restricts that to the trailing answer span: the same loss,
-    1.17x the training tokens/s on a 2-core CPU, and less memory
-    (results/bench/bench_answer_span.txt). Models whose `forward` has no
+    batches (on the CPU) `logits_to_keep` restricts that to the trailing answer span: the same
+    loss, 1.17x the training tokens/s on a 2-core CPU, and less memory
+    (results/bench/bench_answer_span.txt); right-padded batches keep the span from the
+    earliest answer start. Models whose `forward` has no
     `logits_to_keep` get the Trainer's own loss."""
 
     def __init__(self, *args: Any, batch_sampler: Any, generation_validator: Any = None, **kwargs):
@@ -130,6 +131,7 @@ def training_arguments(
         data_seed=recipe.seed,
         logging_steps=recipe.logging_steps,
         logging_first_step=True,
+        logging_nan_inf_filter=False,  # a NaN loss is logged as NaN, not as the mean so far
         include_num_input_tokens_seen="non_padding",
         prediction_loss_only=True,  # never gather logits (vocab x tokens) over the val set
         eval_strategy="steps" if evaluate_periodically else "no",

@@ -1,0 +1,46 @@
+"""JSONExact of one model over several eval runs on disjoint data (e.g. two test splits of the
+generator, checked apart with `slmbench data validate --against`), each run alone and
+pooled, with the harness's bootstrap intervals.
+    python scripts/pool_evals.py RUN_DIR RUN_DIR...
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from slmbench.eval.aggregate import aggregate_metrics
+
+
+def load(run: Path) -> list[dict]:
+    with open(run / "predictions.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def line(name: str, rows: list[dict]) -> str:
+    table = aggregate_metrics(rows)
+    cells = []
+    for label, metrics in [("overall", table["overall"]), *table["by_tier"].items()]:
+        exact = metrics["json_exact"]
+        hits = sum(r["json_exact"] for r in rows if label in ("overall", r["complexity"]))
+        n = sum(1 for r in rows if label in ("overall", r["complexity"]))
+        cells.append(
+            f"{label} {hits}/{n} = {100 * exact['value']:.1f} "
+            f"[{100 * exact['ci_low']:.1f}, {100 * exact['ci_high']:.1f}]"
+        )
+    return f"{name}\n  " + "\n  ".join(cells)
+
+
+def main(runs: list[str]) -> None:
+    pooled: list[dict] = []
+    for run in map(Path, runs):
+        rows = load(run)
+        pooled += rows
+        print(line(str(run), rows))
+    print(line("pooled", pooled))
+    print("JSONExact %, 95% bootstrap interval in brackets")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
