@@ -75,8 +75,9 @@ $S data build --out results/data/edgejson-seed4-x8 --seed 4 --train 5032 --exclu
 $S data validate results/data/edgejson-seed4-x8/train.jsonl --against $TEST
 $S data validate results/data/edgejson-seed4-x8/train.jsonl --against results/data/edgejson-seed1-x4/test.jsonl
 # [GPU] bash scripts/gpu_pending.sh OUT $V3 runs gpu_x8.sh and gpu_v3_long.sh side by side.
-# They ran once so (from a session-local copy of that runner): both trainings diverged (left-padded batches on CUDA; results/gpu-left-pad/, with
-# `python benchmarks/check_left_pad_grads.py` > check_left_pad_grads.h200.txt). To be rerun.
+# They ran once so (from a session-local copy of that runner): both trainings diverged
+# (left-padded batches on CUDA; results/gpu-left-pad/, with `python
+# benchmarks/check_left_pad_grads.py` > check_left_pad_grads.h200.txt). To be rerun.
 # Their third job, the x4 model of record on the x4 build's own test split (158 rows the x4
 # model never saw, kept off the seed-0 test split), copied to
 # results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-seed1-x4-test.h200:
