@@ -4,7 +4,8 @@
 # 485 s on an H200, run from a session-local copy of this runner (results/gpu-left-pad/: both
 # trainings diverged with the code of then).
 #   bash scripts/gpu_pending.sh OUT V3_DIR
-# leaves OUT/v3/ and OUT/x8/ (each script's log and packed runs) and OUT/nvidia-smi.csv.
+# leaves OUT/v3/ and OUT/x8/ (each script's log and packed runs), OUT/header.txt and
+# OUT/nvidia-smi.csv.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:?usage: gpu_pending.sh OUT V3_DIR}
@@ -14,9 +15,9 @@ mkdir -p runs "$OUT/v3" "$OUT/x8"
 nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv -l 20 \
   >"$OUT/nvidia-smi.csv" &
 smi=$!
-# Convert the embedded model once, before two jobs would race to do it.
-python3 -c 'from slmbench.models.embedded import embedded_model_dir; print(embedded_model_dir())' ||
-  exit 1
+. scripts/gpu_common.sh
+# Converts the embedded model once, so that the two jobs below do not race to convert it.
+gpu_header "$OUT/header.txt" || exit 1
 BUDGET_S=${V3_BUDGET_S:-500} bash scripts/gpu_v3_long.sh "$OUT/v3" "$V3" &
 v3=$!
 BUDGET_S=${X8_BUDGET_S:-520} bash scripts/gpu_x8.sh "$OUT/x8" 2 &

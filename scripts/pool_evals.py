@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from slmbench.eval.aggregate import aggregate_metrics
+from slmbench.eval.aggregate import group_by, metric_table
 
 
 def load(run: Path) -> list[dict]:
@@ -19,14 +19,13 @@ def load(run: Path) -> list[dict]:
 
 
 def line(name: str, rows: list[dict]) -> str:
-    table = aggregate_metrics(rows)
+    groups = {"overall": rows, **group_by(rows, "complexity")}
     cells = []
-    for label, metrics in [("overall", table["overall"]), *table["by_tier"].items()]:
-        exact = metrics["json_exact"]
-        hits = sum(r["json_exact"] for r in rows if label in ("overall", r["complexity"]))
-        n = sum(1 for r in rows if label in ("overall", r["complexity"]))
+    for label, group in groups.items():
+        exact = metric_table(group)["json_exact"]
+        hits = sum(r["json_exact"] for r in group)
         cells.append(
-            f"{label} {hits}/{n} = {100 * exact['value']:.1f} "
+            f"{label} {hits}/{len(group)} = {100 * exact['value']:.1f} "
             f"[{100 * exact['ci_low']:.1f}, {100 * exact['ci_high']:.1f}]"
         )
     return f"{name}\n  " + "\n  ".join(cells)

@@ -112,12 +112,15 @@ class StopOnNonFinite(TrainerCallback):
         self.value = ""
 
     def on_log(self, args, state, control, logs=None, **kwargs):
+        if self.step is not None:
+            return
         for key in ("loss", "grad_norm"):
             value = (logs or {}).get(key)
-            if isinstance(value, float) and not math.isfinite(value) and self.step is None:
+            if isinstance(value, float) and not math.isfinite(value):
                 self.step, self.value = state.global_step, f"{key} {value}"
                 control.should_training_stop = True
                 control.should_save = False
+                return
 
 
 def _round(value: Any) -> Any:

@@ -52,8 +52,8 @@ class AnswerOnlyTrainer(Trainer):
     batches (on the CPU) `logits_to_keep` restricts that to the trailing answer span: the same
     loss, 1.17x the training tokens/s on a 2-core CPU, and less memory
     (results/bench/bench_answer_span.txt); right-padded batches keep the span from the
-    earliest answer start. Models whose `forward` has no
-    `logits_to_keep` get the Trainer's own loss."""
+    earliest answer start. Models whose `forward` has no `logits_to_keep` get the Trainer's
+    own loss."""
 
     def __init__(self, *args: Any, batch_sampler: Any, generation_validator: Any = None, **kwargs):
         super().__init__(*args, **kwargs)
