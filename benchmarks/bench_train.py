@@ -3,6 +3,7 @@ and full fine-tuning, fp32 and bf16 autocast, over a fixed number of optimiser s
 
 Usage: .venv/bin/python benchmarks/bench_train.py [--steps 10] [--data FILE --schemas DIR]
            [--methods lora,full] [--precisions fp32,bf16] [--recipe NAME] [--max-length 512]
+           [--set FIELD=VALUE ...]
        .venv/bin/python benchmarks/bench_train.py --full-run quick   # wall time of a whole recipe
 
 Runs the real pipeline (`slmbench.train.trainer.train`) into a temporary folder and reads its
@@ -50,6 +51,7 @@ def measure(args, data: Path, schemas: Path | None, method: str, precision: str,
             "max_length": str(args.max_length),
             "prompt_style": "chat",
             "learning_rate": "1e-5" if method == "full" else None,
+            **dict(item.split("=", 1) for item in args.set),
         },
         "benchmark",
     )
@@ -89,6 +91,13 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=512)
     parser.add_argument("--methods", default="lora,full")
     parser.add_argument("--precisions", default="fp32,bf16")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="any other recipe field, applied last (repeatable): --set lora_dropout=0",
+    )
     parser.add_argument(
         "--full-run",
         metavar="RECIPE",

@@ -84,9 +84,17 @@ $S data validate results/data/edgejson-seed4-x8/train.jsonl --against results/da
 #   slmbench eval --device cuda --batch-size 64 --adapter results/train/edgejson-x4-lora-r16-e3 \
 #     --data results/data/edgejson-seed1-x4/test.jsonl --out OUT
 $S data validate results/data/edgejson-seed1-x4/test.jsonl --against $TEST
+# A third test split, the x2 build's own 158 rows (CPU): no prompt shared with the x4 model's
+# training rows or with the two other test splits.
+for other in edgejson-seed1-x4/train edgejson-seed1-x4/test edgejson-seed0/test; do
+  $S data validate results/data/edgejson-seed2-x2/test.jsonl --against results/data/$other.jsonl
+done
+$S eval --adapter results/train/edgejson-x4-lora-r16-e3 --data results/data/edgejson-seed2-x2/test.jsonl \
+  --threads 1 --out results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-seed2-x2-test
 .venv/bin/python scripts/pool_evals.py results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-test.h200 \
   results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-seed1-x4-test.h200 \
-  > results/finetuned/edgejson-x4-lora-r16-e3.two-test-splits.txt
+  results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-seed2-x2-test \
+  > results/finetuned/edgejson-x4-lora-r16-e3.three-test-splits.txt
 # Token lengths behind setting 1's notes (why scripts/gpu_v3_long.sh keeps whole rows).
 .venv/bin/python scripts/v3_token_lengths.py $V3 $HELD > results/finetuned/v3-token-lengths.txt
 # The recommended recipe as shipped, trained on this CPU from start to end (wall time of record;
@@ -113,6 +121,13 @@ $S eval --adapter results/train/edgejson-x4-lora-r16-e3 --data $TEST --dtype int
 # Zero-shot on the v3 held-out part (settings 1 and 3).
 $S eval --model $M --data $V3/train.jsonl --schemas $V3/schemas --ids $HELD --prompt chat-schema \
   --max-new-tokens 256 --threads 1 --out results/zero-shot/v3-heldout-chat-schema
+# Constrained decoding on the v3 held-out part (CPU): settings 1 and 3, and zero-shot.
+$S eval --adapter results/train/v3-lora-r16-e6 --data $V3/train.jsonl --schemas $V3/schemas \
+  --ids $HELD --constrained --threads 1 --out results/constrained/v3-lora-r16-e6.on-v3-heldout
+$S eval --adapter results/train/edgejson-x4-lora-r16-e3 --data $V3/train.jsonl --schemas $V3/schemas \
+  --ids $HELD --constrained --threads 1 --out results/constrained/edgejson-x4-lora-r16-e3.on-v3-heldout
+$S eval --model $M --data $V3/train.jsonl --schemas $V3/schemas --ids $HELD --prompt chat-schema \
+  --max-new-tokens 256 --constrained --threads 1 --out results/constrained/zero-shot-chat-schema.on-v3-heldout
 
 # Constrained decoding (llguidance), zero-shot and fine-tuned, our test split.
 $S eval --adapter results/train/edgejson-lora-r16-e6 --data $TEST --constrained --threads 1 \
@@ -146,6 +161,12 @@ $S compare results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-test.h200 \
   results/int8/edgejson-x4-lora-r16-e3.on-edgejson-test > results/compare/edgejson-x4-e3-fp32-vs-int8-dynamic.txt
 $S compare results/pipeline/finetuned results/cpu30/quick-x2.on-edgejson-test \
   > results/compare/quick-1x-vs-quick-x2-cpu.txt
+$S compare results/finetuned/v3-lora-r16-e6.on-v3-heldout.h200 \
+  results/constrained/v3-lora-r16-e6.on-v3-heldout > results/compare/v3-lora-r16-e6-unconstrained-vs-constrained.txt
+$S compare results/finetuned/edgejson-x4-lora-r16-e3.on-v3-heldout \
+  results/constrained/edgejson-x4-lora-r16-e3.on-v3-heldout > results/compare/setting3-x4-e3-unconstrained-vs-constrained.txt
+$S compare results/zero-shot/v3-heldout-chat-schema \
+  results/constrained/zero-shot-chat-schema.on-v3-heldout > results/compare/zero-shot-v3-unconstrained-vs-constrained.txt
 # results/compare/zero-shot-constrained-before-vs-after-closing.txt compares the constrained
 # zero-shot run committed at 8a2fc39 (before closing mode) with its rerun (header of the file).
 

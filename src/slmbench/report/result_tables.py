@@ -7,6 +7,7 @@ from typing import Any
 
 from slmbench.data.schemas import TIERS, load_schemas
 from slmbench.errors import SlmbenchError
+from slmbench.eval.taxonomy import ERROR_KINDS  # pure: the kinds' order, no model code
 from slmbench.report.dataset_stats import DatasetStats, manifest_facts
 from slmbench.report.formatting import (
     MISSING,
@@ -26,15 +27,6 @@ MAIN_METRICS = (
     ("field_f1", "Field F1 (%)"),
     ("schema_valid", "Schema compl. (%)"),
     ("valid_json", "Valid JSON (%)"),
-)
-ERROR_KINDS = (
-    "invalid_json",
-    "truncated",
-    "missing_field",
-    "extra_field",
-    "type_error",
-    "wrong_value",
-    "structure_error",
 )
 CI_NOTE = "Percentages; brackets: 95% interval."
 
