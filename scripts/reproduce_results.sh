@@ -105,6 +105,23 @@ cp runs/cpu-recommended/{recipe.json,train_meta.json,train_log.jsonl} results/cp
 $S eval --adapter runs/cpu-recommended --data $TEST --out results/cpu-recommended/edgejson-lora-r16-e6-cpu.on-edgejson-test
 $S compare results/finetuned/edgejson-lora-r16-e6.on-edgejson-test.h200 \
   results/cpu-recommended/edgejson-lora-r16-e6-cpu.on-edgejson-test > results/compare/recommended-h200-vs-cpu.txt
+# LoRA dropout's cost on this CPU (results/bench/bench_train-lora-dropout.txt: each command twice,
+# in both orders), and the recommended recipe trained with dropout 0 (results/cpu-drop0/PLAN.md).
+for d in 0.05 0; do
+  .venv/bin/python benchmarks/bench_train.py --recipe recommended --data $DATA/train.jsonl --methods lora \
+    --precisions fp32 --steps 8 --max-length 1536 --set prompt_style=chat-schema --set lora_dropout=$d
+done
+$S train --model $M --data $DATA/train.jsonl --recipe recommended --lora-dropout 0 --val-fraction 0.1 \
+  --out runs/cpu-recommended-drop0
+mkdir -p results/cpu-drop0/train
+cp runs/cpu-recommended-drop0/{recipe.json,train_meta.json,train_log.jsonl,val_ids.json} results/cpu-drop0/train/
+$S eval --adapter runs/cpu-recommended-drop0 --data $DATA/train.jsonl --ids runs/cpu-recommended-drop0/val_ids.json \
+  --out results/cpu-drop0/val-eval
+$S eval --adapter runs/cpu-recommended-drop0 --data $TEST --out results/cpu-drop0/edgejson-lora-r16-e6-drop0-cpu.on-edgejson-test
+$S compare results/search/edgejson-val-h200/lora-r16-e6/val-eval results/cpu-drop0/val-eval \
+  > results/compare/recommended-dropout-0.05-h200-vs-0-cpu.val.txt
+$S compare results/cpu-recommended/edgejson-lora-r16-e6-cpu.on-edgejson-test \
+  results/cpu-drop0/edgejson-lora-r16-e6-drop0-cpu.on-edgejson-test > results/compare/recommended-cpu-dropout-0.05-vs-0.txt
 # On the CPU in under 30 minutes: the quick recipe over the 2x build (weights not kept).
 $S train --model $M --data results/data/edgejson-seed2-x2/train.jsonl --recipe quick --out runs/cpu30-x2
 mkdir -p results/cpu30/train && cp runs/cpu30-x2/{recipe.json,train_meta.json,train_log.jsonl} results/cpu30/train/

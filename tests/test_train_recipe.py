@@ -53,8 +53,9 @@ def test_paper_recipe_is_the_published_setup():
 
 def test_recommended_is_the_recipe_search_winner():
     """configs/recommended.json trains what won the recipe search on validation data
-    (results/search/): only bookkeeping fields (validation cadence, checkpoints) and the split
-    of each batch into micro-batches (the same rows per optimiser step) may differ."""
+    (results/search/): only bookkeeping fields (validation cadence, checkpoints), the split
+    of each batch into micro-batches (the same rows per optimiser step) and the LoRA dropout,
+    chosen afterwards on the same validation rows, may differ."""
     search = Path(__file__).parents[1] / "results" / "search" / "edgejson-val-h200"
     best = json.loads((search / "best.json").read_text())
     winner = json.loads((search / best["name"] / "recipe.json").read_text())
@@ -71,8 +72,16 @@ def test_recommended_is_the_recipe_search_winner():
         "grad_accum_steps",
     }
     for name, value in recommended.to_dict().items():
-        if name not in bookkeeping:
+        if name not in bookkeeping | {"lora_dropout"}:
             assert winner[name] == value, name
+    # lora_dropout: 0 if the run without it scored at least the winner's validation JSONExact on
+    # the same rows (results/cpu-drop0/PLAN.md, a rule fixed before that run), else the winner's.
+    drop0 = search.parents[1] / "cpu-drop0"
+    drop0_exact = json.loads((drop0 / "val-eval" / "results.json").read_text())
+    drop0_exact = drop0_exact["metrics"]["overall"]["json_exact"]["value"]
+    assert json.loads((drop0 / "train" / "recipe.json").read_text())["lora_dropout"] == 0
+    expected = 0.0 if drop0_exact >= best["val_json_exact"] else winner["lora_dropout"]
+    assert recommended.lora_dropout == expected
     rows_per_step = recommended.per_device_batch_size * recommended.grad_accum_steps
     assert rows_per_step == winner["per_device_batch_size"] * winner["grad_accum_steps"]
 
