@@ -17,6 +17,17 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 MODEL_CODE = ("slmbench.models", "slmbench.train", "torch", "transformers", "peft", "llama_cpp")
+# `data stats` counts tokens with the embedded model's tokenizer, and nothing else of model code.
+DATA_CLI_TOKENIZER = {
+    "slmbench.data.cli": {
+        "slmbench.models",
+        "slmbench.models.embedded",
+        "slmbench.models.embedded.embedded_model_dir",
+        "transformers",
+        "transformers.AutoModelForCausalLM",
+        "transformers.AutoTokenizer",
+    }
+}
 
 
 def module_name(path: Path) -> str:
@@ -48,13 +59,16 @@ def graph() -> dict[str, set[str]]:
 
 
 def reachable(module: str) -> set[str]:
-    """Every module `module` imports, directly or through slmbench modules."""
+    """Every module `module` imports, directly or through slmbench modules, including the
+    packages (`__init__`) that Python runs on the way to each."""
     imports, seen, todo = graph(), set(), [module]
     while todo:
         for name in imports.get(todo.pop(), ()):
-            if name not in seen:
-                seen.add(name)
-                todo.append(name)
+            parts = name.split(".")
+            for name in (".".join(parts[:i]) for i in range(1, len(parts) + 1)):
+                if name not in seen:
+                    seen.add(name)
+                    todo.append(name)
     return seen
 
 
@@ -71,18 +85,21 @@ def offending(module: str, forbidden: tuple[str, ...]) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("stage", "forbidden", "exempt"),
+    ("stage", "forbidden", "allowed"),
     [
-        ("slmbench.data", (*MODEL_CODE, "slmbench.eval", "slmbench.decode"), {"slmbench.data.cli"}),
-        ("slmbench.models", ("slmbench.eval", "slmbench.train"), set()),
-        ("slmbench.eval", ("slmbench.train",), set()),
-        ("slmbench.report", (*MODEL_CODE, "slmbench.decode", "slmbench.eval.runner"), set()),
+        ("slmbench.data", (*MODEL_CODE, "slmbench.eval", "slmbench.decode"), DATA_CLI_TOKENIZER),
+        ("slmbench.models", ("slmbench.eval", "slmbench.train"), {}),
+        ("slmbench.eval", ("slmbench.train",), {}),
+        ("slmbench.report", (*MODEL_CODE, "slmbench.decode", "slmbench.eval.runner"), {}),
     ],
 )
-def test_stage_imports_stay_in_their_layer(stage, forbidden, exempt):
+def test_stage_imports_stay_in_their_layer(stage, forbidden, allowed):
     modules = stage_modules(stage)
     assert len(modules) > 3
-    broken = {m: offending(m, forbidden) for m in modules if m not in exempt}
+    broken = {
+        m: [name for name in offending(m, forbidden) if name not in allowed.get(m, ())]
+        for m in modules
+    }
     assert {m: names for m, names in broken.items() if names} == {}
 
 

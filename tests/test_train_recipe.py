@@ -77,8 +77,8 @@ def test_recommended_is_the_recipe_search_winner():
     # lora_dropout: 0 if the run without it scored at least the winner's validation JSONExact on
     # the same rows (results/cpu-drop0/PLAN.md, a rule fixed before that run), else the winner's.
     drop0 = search.parents[1] / "cpu-drop0"
-    drop0_exact = json.loads((drop0 / "val-eval" / "results.json").read_text())
-    drop0_exact = drop0_exact["metrics"]["overall"]["json_exact"]["value"]
+    drop0_eval = json.loads((drop0 / "val-eval" / "results.json").read_text())
+    drop0_exact = drop0_eval["metrics"]["overall"]["json_exact"]["value"]
     assert json.loads((drop0 / "train" / "recipe.json").read_text())["lora_dropout"] == 0
     expected = 0.0 if drop0_exact >= best["val_json_exact"] else winner["lora_dropout"]
     assert recommended.lora_dropout == expected
