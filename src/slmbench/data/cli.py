@@ -23,6 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "no new row may repeat: extra training data that cannot leak into that test "
         "(repeat the flag for several files)",
     )
+    build.add_argument(
+        "--tiers",
+        help="comma-separated tiers to make rows of, at their usual shares to one another "
+        "(default: all three; e.g. `complex` for extra rows of the hardest tier)",
+    )
     build.set_defaults(func=run_build)
 
     validate = data_sub.add_parser("validate", help="check every row of a dataset file")
@@ -54,9 +59,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_build(args: argparse.Namespace) -> int:
     from slmbench.data.generate import build_dataset
+    from slmbench.data.schemas import TIERS
 
     manifest = build_dataset(
-        args.out, seed=args.seed, n_train=args.train, n_test=args.test, exclude=args.exclude or ()
+        args.out,
+        seed=args.seed,
+        n_train=args.train,
+        n_test=args.test,
+        exclude=args.exclude or (),
+        tiers=[t.strip() for t in args.tiers.split(",")] if args.tiers else TIERS,
     )
     print(
         f"wrote {args.out}/train.jsonl ({manifest['counts']['train']['total']} rows), "

@@ -78,14 +78,18 @@ def all_domains() -> dict[str, Domain]:
 
 
 def tier_counts(n: int, shares: dict[str, float] = TIER_SHARES) -> dict[str, int]:
-    """Split `n` rows over tiers by largest remainder (ties go to the earlier tier).
+    """Split `n` rows over tiers by largest remainder (ties go to the earlier tier), in
+    proportion to `shares` (a subset of the tiers shares all `n` rows).
 
     >>> tier_counts(158)
     {'simple': 79, 'medium': 47, 'complex': 32}
     >>> tier_counts(629)
     {'simple': 314, 'medium': 189, 'complex': 126}
+    >>> tier_counts(10, {"medium": 0.3, "complex": 0.2})
+    {'medium': 6, 'complex': 4}
     """
-    quotas = {t: n * shares[t] for t in shares}
+    total = sum(shares.values())
+    quotas = {t: n * shares[t] / total for t in shares}
     counts = {t: int(q) for t, q in quotas.items()}
     order = sorted(shares, key=lambda t: (-(quotas[t] - counts[t]), list(shares).index(t)))
     for t in order[: n - sum(counts.values())]:
@@ -149,16 +153,23 @@ def build_rows(
     n_test: int,
     schemas: dict[str, SchemaInfo] | None = None,
     exclude: list[Row] | None = None,
+    tiers: Sequence[str] = TIERS,
 ) -> dict[str, list[Row]]:
     """The rows of both splits, in file order (shuffled), without writing anything. No row
     repeats a prompt or a gold answer of `exclude` (e.g. another build's test split, so that
-    extra training data never contains a test row)."""
+    extra training data never contains a test row). `tiers`: the tiers to make rows of (all
+    by default; e.g. only `complex` for extra rows of the hardest tier)."""
     schemas = schemas or load_schemas()
     domains = all_domains()
     missing = sorted(set(schemas) - set(domains))
     if missing:
         raise SlmbenchError(f"no generator for schema(s) {', '.join(missing)}")
-    by_tier = {t: sorted(s for s in schemas if schemas[s].tier == t) for t in TIERS}
+    unknown = sorted(set(tiers) - set(TIERS))
+    if unknown or not tiers:
+        raise SlmbenchError(
+            f"--tiers: unknown tier(s) {unknown or tiers} (known: {', '.join(TIERS)})"
+        )
+    by_tier = {t: sorted(s for s in schemas if schemas[s].tier == t) for t in TIERS if t in tiers}
     by_tier = {t: ids for t, ids in by_tier.items() if ids}
     g = Gen(seed)
     seen_prompts: set[str] = {row.prompt for row in exclude or []}
@@ -232,13 +243,15 @@ def build_dataset(
     n_train: int = 629,
     n_test: int = 158,
     exclude: Sequence[Path] = (),
+    tiers: Sequence[str] = TIERS,
 ) -> dict:
     """Write `out/train.jsonl`, `out/test.jsonl` and `out/manifest.json`; return the manifest.
-    `exclude`: dataset files whose prompts and gold answers no new row may repeat."""
+    `exclude`: dataset files whose prompts and gold answers no new row may repeat; `tiers`: the
+    tiers to make rows of."""
     out = Path(out)
     excluded_by_file = {Path(path): read_rows(path) for path in exclude}
     excluded = [row for rows in excluded_by_file.values() for row in rows]
-    splits = build_rows(seed, n_train, n_test, exclude=excluded or None)
+    splits = build_rows(seed, n_train, n_test, exclude=excluded or None, tiers=tiers)
     out.mkdir(parents=True, exist_ok=True)
     files = {}
     for split, rows in splits.items():
@@ -253,7 +266,7 @@ def build_dataset(
         "settings": {
             "n_train": n_train,
             "n_test": n_test,
-            "tier_shares": TIER_SHARES,
+            "tier_shares": {t: share for t, share in TIER_SHARES.items() if t in tiers},
             "styles": list(STYLES),
             "optional_field_chance": OPTIONAL,
             "faker_locale": "en_US",

@@ -47,6 +47,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also write RUN_DIR/merged/: base model with the adapter merged in",
     )
+    parser.add_argument(
+        "--init-adapter",
+        type=Path,
+        metavar="DIR",
+        help="continue training this LoRA adapter (a run folder or its adapter/) instead of "
+        "a fresh one; its rank and alpha must match the recipe's",
+    )
     fields = parser.add_argument_group("recipe fields (override the recipe)")
     docs = field_docs()
     for name in RECIPE_FIELDS:
@@ -79,6 +86,7 @@ def run_train(args: argparse.Namespace) -> int:
             val=args.val,
             val_fraction=args.val_fraction,
             merge=args.merge,
+            init_adapter=args.init_adapter,
         )
     )
     final = meta.get("final_val") or {}

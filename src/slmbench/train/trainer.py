@@ -44,6 +44,9 @@ class TrainRequest:
     val: Path | None = None
     val_fraction: float | None = None
     merge: bool = False
+    init_adapter: Path | None = None
+    """A LoRA adapter to continue training instead of a fresh one (a run folder or its
+    `adapter/`); its rank and alpha must be the recipe's."""
 
 
 def resolve_bf16(setting: str, device_type: str) -> bool:
@@ -117,6 +120,7 @@ def train(request: TrainRequest, callbacks: list | None = None) -> dict:
     recipe, style = request.recipe, request.recipe.prompt_style
     # Everything the user may have got wrong is checked before RUN_DIR is touched.
     train_rows, val_rows, schemas, val_spec = load_data(request)
+    init_adapter = check_init_adapter(request.init_adapter, recipe)
     data_sha = file_sha256(request.data)
     model_dir = resolve_model(request.model)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
@@ -142,6 +146,8 @@ def train(request: TrainRequest, callbacks: list | None = None) -> dict:
 
     folder = RunFolder(request.out)
     identity = folder.identity(request.model, recipe, request.recipe_source, data_sha, val_spec)
+    if init_adapter is not None:
+        identity["recipe"]["init_adapter_sha256"] = adapter_sha256(init_adapter)
     with PartialState().main_process_first():  # rank 0 creates the folder, the others read it
         state = folder.claim(identity)
     if state == "complete":
@@ -156,7 +162,7 @@ def train(request: TrainRequest, callbacks: list | None = None) -> dict:
     device_type = "cuda" if torch.cuda.is_available() else "cpu"
     use_bf16 = resolve_bf16(recipe.bf16, device_type)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
-    model = prepare_model(model, recipe)
+    model = prepare_model(model, recipe, init_adapter)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())
 
@@ -176,6 +182,7 @@ def train(request: TrainRequest, callbacks: list | None = None) -> dict:
             "trainable_params": trainable,
             "total_params": total,
             "resumed_from": checkpoint.name if checkpoint else None,
+            "init_adapter": str(init_adapter) if init_adapter else None,
         },
     )
     if checkpoint is not None:
@@ -286,13 +293,55 @@ def training_padding_side(device_type: str) -> str:
     return "left" if device_type == "cpu" else "right"
 
 
-def prepare_model(model: Any, recipe: Recipe) -> Any:
-    """Wrap the model in a LoRA adapter (method `lora`) or leave every weight trainable."""
+def check_init_adapter(path: Path | None, recipe: Recipe) -> Path | None:
+    """The adapter folder to continue from (`path` or `path/adapter`), checked against the
+    recipe before anything is written; None without --init-adapter."""
+    if path is None:
+        return None
+    if recipe.method != "lora":
+        raise SlmbenchError("--init-adapter continues a LoRA adapter: it needs --method lora")
+    folder = path / "adapter" if (path / "adapter" / "adapter_config.json").is_file() else path
+    config_path = folder / "adapter_config.json"
+    if not config_path.is_file():
+        raise SlmbenchError(f"--init-adapter {path}: no adapter_config.json (not a PEFT adapter)")
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise SlmbenchError(f"{config_path}:{e.lineno}: not valid JSON") from None
+    for field, key in (("lora_r", "r"), ("lora_alpha", "lora_alpha")):
+        if config.get(key) != getattr(recipe, field):
+            raise SlmbenchError(
+                f"recipe field {field!r} is {getattr(recipe, field)} but the adapter in "
+                f"{folder} has {key}={config.get(key)}: set --{field.replace('_', '-')} "
+                f"{config.get(key)}"
+            )
+    return folder
+
+
+def adapter_sha256(folder: Path) -> str:
+    """The hash of an adapter's weights file: what a continued run started from."""
+    weights = sorted(folder.glob("adapter_model.*"))
+    if not weights:
+        raise SlmbenchError(f"{folder}: no adapter_model.safetensors (or .bin) weights")
+    return file_sha256(weights[0])
+
+
+def prepare_model(model: Any, recipe: Recipe, init_adapter: Path | None = None) -> Any:
+    """Wrap the model in a LoRA adapter (method `lora`: a fresh one, or `init_adapter` made
+    trainable again) or leave every weight trainable."""
     if recipe.gradient_checkpointing:
         model.config.use_cache = False
     if recipe.method == "full":
         return model
-    from peft import LoraConfig, get_peft_model
+    from peft import LoraConfig, PeftConfig, PeftModel, get_peft_model
+
+    if init_adapter is not None:
+        config = PeftConfig.from_pretrained(init_adapter)
+        config.lora_dropout = recipe.lora_dropout
+        model = PeftModel.from_pretrained(model, init_adapter, config=config, is_trainable=True)
+        if recipe.gradient_checkpointing:
+            model.enable_input_require_grads()
+        return model
 
     config = LoraConfig(
         r=recipe.lora_r,
