@@ -122,6 +122,41 @@ $S compare results/search/edgejson-val-h200/lora-r16-e6/val-eval results/cpu-dro
   > results/compare/recommended-dropout-0.05-h200-vs-0-cpu.val.txt
 $S compare results/cpu-recommended/edgejson-lora-r16-e6-cpu.on-edgejson-test \
   results/cpu-drop0/edgejson-lora-r16-e6-drop0-cpu.on-edgejson-test > results/compare/recommended-cpu-dropout-0.05-vs-0.txt
+# One more epoch of the x4 adapter on fresh complex rows (results/complex-extra/PLAN.md, fixed
+# before the run; rejected by its rule). The adapter is copied to results/train without
+# checkpoints, cast to bf16 like the other adapters of record, and evaluated from there.
+$S data build --out results/data/edgejson-seed3-complex --seed 3 --train 480 --test 40 --tiers complex \
+  --exclude $TEST --exclude results/data/edgejson-seed1-x4/test.jsonl \
+  --exclude results/data/edgejson-seed2-x2/test.jsonl --exclude results/data/edgejson-seed1-x4/train.jsonl
+for other in edgejson-seed0/test edgejson-seed1-x4/test edgejson-seed2-x2/test edgejson-seed1-x4/train; do
+  $S data validate results/data/edgejson-seed3-complex/train.jsonl --against results/data/$other.jsonl
+done
+$S train --model $M --data results/data/edgejson-seed3-complex/train.jsonl \
+  --init-adapter results/train/edgejson-x4-lora-r16-e3 --recipe recommended --epochs 1 \
+  --learning-rate 5e-4 --eval-every-steps 0 --val-generate-rows 0 --out runs/edgejson-x4-lora-r16-e3-complex480
+R=results/train/edgejson-x4-lora-r16-e3-complex480
+mkdir -p $R && (cd runs/edgejson-x4-lora-r16-e3-complex480 && tar cf - --exclude=checkpoints .) | (cd $R && tar xf -)
+.venv/bin/python -c 'import sys, torch; from safetensors.torch import load_file, save_file; p = sys.argv[1]; save_file({k: v.to(torch.bfloat16) for k, v in load_file(p).items()}, p, {"format": "pt"})' \
+  $R/adapter/adapter_model.safetensors
+CX=results/complex-extra
+$S eval --adapter $R --data results/data/edgejson-seed1-x4/test.jsonl --out $CX/edgejson-x4-lora-r16-e3-complex480.on-edgejson-seed1-x4-test
+$S eval --adapter $R --data $TEST --out $CX/edgejson-x4-lora-r16-e3-complex480.on-edgejson-test
+$S eval --adapter $R --data results/data/edgejson-seed2-x2/test.jsonl --out $CX/edgejson-x4-lora-r16-e3-complex480.on-edgejson-seed2-x2-test
+$S eval --adapter results/train/edgejson-x4-lora-r16-e3 --data results/data/edgejson-seed1-x4/test.jsonl \
+  --out $CX/edgejson-x4-lora-r16-e3.on-edgejson-seed1-x4-test.cpu
+X4=results/finetuned/edgejson-x4-lora-r16-e3
+$S compare $X4.on-edgejson-seed1-x4-test.h200 $CX/edgejson-x4-lora-r16-e3.on-edgejson-seed1-x4-test.cpu \
+  > results/compare/x4-seed1-h200-vs-cpu.txt
+$S compare $CX/edgejson-x4-lora-r16-e3.on-edgejson-seed1-x4-test.cpu \
+  $CX/edgejson-x4-lora-r16-e3-complex480.on-edgejson-seed1-x4-test > results/compare/x4-vs-complex480.seed1-val.txt
+$S compare $X4.on-edgejson-test.h200 $CX/edgejson-x4-lora-r16-e3-complex480.on-edgejson-test \
+  > results/compare/x4-vs-complex480.on-edgejson-test.txt
+$S compare $X4.on-edgejson-seed2-x2-test $CX/edgejson-x4-lora-r16-e3-complex480.on-edgejson-seed2-x2-test \
+  > results/compare/x4-vs-complex480.seed2-test.txt
+.venv/bin/python scripts/lost_rows.py $X4.on-edgejson-seed1-x4-test.h200 $CX/edgejson-x4-lora-r16-e3-complex480.on-edgejson-seed1-x4-test \
+  $X4.on-edgejson-test.h200 $CX/edgejson-x4-lora-r16-e3-complex480.on-edgejson-test \
+  $X4.on-edgejson-seed2-x2-test $CX/edgejson-x4-lora-r16-e3-complex480.on-edgejson-seed2-x2-test \
+  > $CX/lost-rows.txt
 # On the CPU in under 30 minutes: the quick recipe over the 2x build (weights not kept).
 $S train --model $M --data results/data/edgejson-seed2-x2/train.jsonl --recipe quick --out runs/cpu30-x2
 mkdir -p results/cpu30/train && cp runs/cpu30-x2/{recipe.json,train_meta.json,train_log.jsonl} results/cpu30/train/

@@ -327,3 +327,19 @@ def test_exclude_keeps_a_new_build_off_another_test_split(built, splits, tmp_pat
         str(test_file),
         str(out / "test.jsonl"),
     ]
+
+
+def test_tiers_builds_rows_of_the_chosen_tiers_only(tmp_path, capsys):
+    out = tmp_path / "complex"
+    argv = ["data", "build", "--out", str(out), "--train", "12", "--test", "6"]
+    assert main([*argv, "--tiers", "complex"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    schemas = load_schemas()
+    complex_ids = {s for s, info in schemas.items() if info.tier == "complex"}
+    for split, n in (("train", 12), ("test", 6)):
+        counts = manifest["counts"][split]
+        assert counts["by_tier"] == {"complex": n}
+        assert set(counts["by_schema"]) == complex_ids
+    assert manifest["settings"]["tier_shares"] == {"complex": TIER_SHARES["complex"]}
+    assert main([*argv, "--tiers", "complex,huge"]) == 2
+    assert "unknown tier(s) ['huge']" in capsys.readouterr().err

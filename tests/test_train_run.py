@@ -282,6 +282,61 @@ def test_full_fine_tune_writes_a_whole_model(tmp_path, tiny_model_dir, tiny_data
     )
 
 
+def test_init_adapter_continues_the_given_adapter(
+    lora_run, tmp_path, tiny_model_dir, tiny_data, capsys
+):
+    """With a learning rate of 0 a continued run saves exactly the adapter it started from;
+    with training, its first loss is the trained adapter's, far below a fresh adapter's."""
+    from safetensors.torch import load_file
+
+    trained, _ = lora_run
+    still = tmp_path / "still"
+    flags = ["--init-adapter", str(trained), "--max-steps", "1", "--lora-dropout", "0"]
+    assert main(_args(tiny_model_dir, tiny_data, still, *flags, "--learning-rate", "0")) == 0
+    before = load_file(trained / "adapter" / "adapter_model.safetensors")
+    after = load_file(still / "adapter" / "adapter_model.safetensors")
+    assert before.keys() == after.keys()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    recipe = json.loads((still / "recipe.json").read_text())
+    assert len(recipe["init_adapter_sha256"]) == 64
+
+    fresh, continued = tmp_path / "fresh", tmp_path / "continued"
+    assert main(_args(tiny_model_dir, tiny_data, fresh, "--max-steps", "1")) == 0
+    assert main(_args(tiny_model_dir, tiny_data, continued, *flags)) == 0
+    first = [
+        [r["loss"] for r in read_log(run / "train_log.jsonl") if r["kind"] == "train"][0]
+        for run in (fresh, continued)
+    ]
+    assert first[1] < first[0] - 0.1, first
+
+    # Retraining a continued run from its recipe.json needs the adapter it started from.
+    base_args = ["train", "--model", str(tiny_model_dir), "--data", str(tiny_data / "train.jsonl")]
+    again = [*base_args, "--schemas", str(tiny_data / "schemas"), "--out", str(tmp_path / "again")]
+    again += ["--config", str(still / "recipe.json")]
+    assert main(again) == 2
+    assert "give it with --init-adapter" in capsys.readouterr().err
+    assert main([*again, "--init-adapter", str(fresh)]) == 2
+    assert f"but {still / 'recipe.json'} continued" in capsys.readouterr().err
+    assert not (tmp_path / "again").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--lora-r", "4"], "recipe field 'lora_r' is 4 but the adapter"),
+        (["--method", "full"], "it needs --method lora"),
+    ],
+)
+def test_init_adapter_that_does_not_fit_exits_2(
+    lora_run, tmp_path, tiny_model_dir, tiny_data, capsys, flags, message
+):
+    trained, _ = lora_run
+    out = tmp_path / "run"
+    assert main(_args(tiny_model_dir, tiny_data, out, "--init-adapter", str(trained), *flags)) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

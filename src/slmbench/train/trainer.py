@@ -300,7 +300,7 @@ def check_init_adapter(path: Path | None, recipe: Recipe) -> Path | None:
         return None
     if recipe.method != "lora":
         raise SlmbenchError("--init-adapter continues a LoRA adapter: it needs --method lora")
-    folder = path / "adapter" if (path / "adapter" / "adapter_config.json").is_file() else path
+    folder = adapter_folder(path)
     config_path = folder / "adapter_config.json"
     if not config_path.is_file():
         raise SlmbenchError(f"--init-adapter {path}: no adapter_config.json (not a PEFT adapter)")
@@ -316,6 +316,11 @@ def check_init_adapter(path: Path | None, recipe: Recipe) -> Path | None:
                 f"{config.get(key)}"
             )
     return folder
+
+
+def adapter_folder(path: Path) -> Path:
+    """A run folder's `adapter/`, or `path` itself."""
+    return path / "adapter" if (path / "adapter" / "adapter_config.json").is_file() else path
 
 
 def adapter_sha256(folder: Path) -> str:

@@ -1,0 +1,54 @@
+"""Rows that eval run A gets exactly right and run B does not (same data), with B's error kinds,
+and how many of them are A's answer with top-level fields left out (B stopped early).
+    python scripts/lost_rows.py A_RUN B_RUN [A_RUN B_RUN ...]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+
+def load(run: Path) -> dict[str, dict]:
+    with open(run / "predictions.jsonl", encoding="utf-8") as f:
+        return {row["id"]: row for row in map(json.loads, filter(str.strip, f))}
+
+
+def fields_left_out(right: object, wrong: object) -> bool:
+    """`wrong` is `right` with some top-level keys missing and nothing else changed."""
+    if not (isinstance(right, dict) and isinstance(wrong, dict)):
+        return False
+    return set(wrong) < set(right) and all(right[k] == wrong[k] for k in wrong)
+
+
+def report(a_run: Path, b_run: Path) -> tuple[int, int]:
+    a, b = load(a_run), load(b_run)
+    lost = [i for i in a if i in b and a[i]["json_exact"] and not b[i]["json_exact"]]
+    dropped = [i for i in lost if fields_left_out(a[i]["parsed"], b[i]["parsed"])]
+    print(f"A = {a_run}\nB = {b_run}")
+    print(
+        f"right in A only: {len(lost)}; of them B = A's answer minus top-level fields: "
+        f"{len(dropped)}"
+    )
+    kinds = Counter((b[i]["complexity"], ", ".join(b[i]["errors"])) for i in lost)
+    for (tier, errors), n in sorted(kinds.items()):
+        print(f"  {tier:8} {n:3}  {errors}")
+    for i in dropped:
+        left_out = sorted(set(a[i]["parsed"]) - set(b[i]["parsed"]))
+        print(f"  left out in {i}: {', '.join(left_out)}")
+    print()
+    return len(lost), len(dropped)
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) < 2 or len(argv) % 2:
+        sys.exit(__doc__)
+    totals = [report(Path(a), Path(b)) for a, b in zip(argv[::2], argv[1::2], strict=True)]
+    lost, dropped = (sum(t) for t in zip(*totals, strict=True))
+    print(f"all pairs: right in A only {lost}, of them top-level fields left out {dropped}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
