@@ -340,6 +340,6 @@ def test_tiers_builds_rows_of_the_chosen_tiers_only(tmp_path, capsys):
         counts = manifest["counts"][split]
         assert counts["by_tier"] == {"complex": n}
         assert set(counts["by_schema"]) == complex_ids
-    assert manifest["settings"]["tier_shares"] == {"complex": TIER_SHARES["complex"]}
+    assert manifest["settings"]["tiers"] == ["complex"]
     assert main([*argv, "--tiers", "complex,huge"]) == 2
     assert "unknown tier(s) ['huge']" in capsys.readouterr().err

@@ -275,6 +275,8 @@ def build_dataset(
         "counts": {split: split_counts(rows) for split, rows in splits.items()},
         "files": files,
     }
+    if tuple(tiers) != TIERS:
+        manifest["settings"]["tiers"] = list(tiers)
     if excluded_by_file:
         manifest["settings"]["excluded"] = [
             {"path": str(path), "rows": len(rows), "sha256": file_sha256(path)}
