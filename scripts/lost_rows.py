@@ -5,15 +5,15 @@ and how many of them are A's answer with top-level fields left out (B stopped ea
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from pathlib import Path
 
+from slmbench.eval.results import read_predictions
+
 
 def load(run: Path) -> dict[str, dict]:
-    with open(run / "predictions.jsonl", encoding="utf-8") as f:
-        return {row["id"]: row for row in map(json.loads, filter(str.strip, f))}
+    return {row["id"]: row for row in read_predictions(run / "predictions.jsonl")}
 
 
 def fields_left_out(right: object, wrong: object) -> bool:

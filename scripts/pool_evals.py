@@ -6,16 +6,11 @@ pooled, with the harness's bootstrap intervals.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from slmbench.eval.aggregate import group_by, metric_table
-
-
-def load(run: Path) -> list[dict]:
-    with open(run / "predictions.jsonl", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+from slmbench.eval.results import read_predictions
 
 
 def line(name: str, rows: list[dict]) -> str:
@@ -34,7 +29,7 @@ def line(name: str, rows: list[dict]) -> str:
 def main(runs: list[str]) -> None:
     pooled: list[dict] = []
     for run in map(Path, runs):
-        rows = load(run)
+        rows = read_predictions(run / "predictions.jsonl")
         pooled += rows
         print(line(str(run), rows))
     print(line("pooled", pooled))

@@ -266,7 +266,7 @@ def build_dataset(
         "settings": {
             "n_train": n_train,
             "n_test": n_test,
-            "tier_shares": {t: share for t, share in TIER_SHARES.items() if t in tiers},
+            "tier_shares": TIER_SHARES,
             "styles": list(STYLES),
             "optional_field_chance": OPTIONAL,
             "faker_locale": "en_US",

@@ -73,8 +73,6 @@ def run_train(args: argparse.Namespace) -> int:
 
     name = args.recipe if args.recipe or args.config else DEFAULT_RECIPE
     recipe, source = load_recipe(name, args.config)
-    if args.config:
-        check_config_init_adapter(args.config, args.init_adapter)
     overrides = {field: getattr(args, f"recipe_{field}") for field in RECIPE_FIELDS}
     recipe = apply_overrides(recipe, overrides, "command line")
     meta = train(
@@ -89,6 +87,7 @@ def run_train(args: argparse.Namespace) -> int:
             val_fraction=args.val_fraction,
             merge=args.merge,
             init_adapter=args.init_adapter,
+            init_adapter_sha256=run_recipe_init_sha(args.config),
         )
     )
     final = meta.get("final_val") or {}
@@ -101,25 +100,10 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_config_init_adapter(config: Path, init_adapter: Path | None) -> None:
-    """A run's recipe.json that continued an adapter retrains that run only from the same
-    adapter: refuse to start it from a fresh one, or from another."""
+def run_recipe_init_sha(config: Path | None) -> str | None:
+    """The weights hash of the adapter a run continued, from that run's recipe.json."""
+    if config is None:
+        return None
     import json
 
-    from slmbench.errors import SlmbenchError
-    from slmbench.train.trainer import adapter_folder, adapter_sha256
-
-    wanted = json.loads(config.read_text(encoding="utf-8")).get("init_adapter_sha256")
-    if wanted is None:
-        return
-    if init_adapter is None:
-        raise SlmbenchError(
-            f"{config}: that run continued a LoRA adapter (weights sha256 {wanted[:12]}...): "
-            "give it with --init-adapter"
-        )
-    got = adapter_sha256(adapter_folder(init_adapter))
-    if got != wanted:
-        raise SlmbenchError(
-            f"--init-adapter {init_adapter}: weights sha256 {got[:12]}..., but {config} "
-            f"continued {wanted[:12]}..."
-        )
+    return json.loads(config.read_text(encoding="utf-8")).get("init_adapter_sha256")

@@ -55,14 +55,19 @@ class RunFolder:
 
     @staticmethod
     def identity(
-        model: str, recipe: Recipe, source: str, data_sha: str | None, val_spec: dict
+        model: str,
+        recipe: Recipe,
+        source: str,
+        data_sha: str | None,
+        val_spec: dict,
+        init_adapter_sha: str | None = None,
     ) -> dict[str, Any]:
-        """What makes a run this run: recipe.json's content, the data hash, the validation."""
-        return {
-            "recipe": {"base_model": model, **recipe.to_dict(), "recipe_source": source},
-            "data_sha256": data_sha,
-            "val": val_spec,
-        }
+        """What makes a run this run: recipe.json's content (with the weights hash of the adapter
+        it continued, if any), the data hash, the validation."""
+        run_recipe = {"base_model": model, **recipe.to_dict(), "recipe_source": source}
+        if init_adapter_sha:
+            run_recipe["init_adapter_sha256"] = init_adapter_sha
+        return {"recipe": run_recipe, "data_sha256": data_sha, "val": val_spec}
 
     def claim(self, identity: dict[str, Any]) -> str:
         """`new` (fresh folder, recipe.json written), `resume` (the same run, unfinished) or

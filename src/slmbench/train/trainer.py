@@ -47,6 +47,9 @@ class TrainRequest:
     init_adapter: Path | None = None
     """A LoRA adapter to continue training instead of a fresh one (a run folder or its
     `adapter/`); its rank and alpha must be the recipe's."""
+    init_adapter_sha256: str | None = None
+    """The weights sha256 that `init_adapter` must have: a continued run's recipe.json records
+    it, and retraining from that file (`--config`) asks for the same adapter."""
 
 
 def resolve_bf16(setting: str, device_type: str) -> bool:
@@ -120,7 +123,7 @@ def train(request: TrainRequest, callbacks: list | None = None) -> dict:
     recipe, style = request.recipe, request.recipe.prompt_style
     # Everything the user may have got wrong is checked before RUN_DIR is touched.
     train_rows, val_rows, schemas, val_spec = load_data(request)
-    init_adapter = check_init_adapter(request.init_adapter, recipe)
+    init_adapter, init_sha = check_init_adapter(request)
     data_sha = file_sha256(request.data)
     model_dir = resolve_model(request.model)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
@@ -145,9 +148,9 @@ def train(request: TrainRequest, callbacks: list | None = None) -> dict:
         print(val_set.summary("validation", recipe.max_length))
 
     folder = RunFolder(request.out)
-    identity = folder.identity(request.model, recipe, request.recipe_source, data_sha, val_spec)
-    if init_adapter is not None:
-        identity["recipe"]["init_adapter_sha256"] = adapter_sha256(init_adapter)
+    identity = folder.identity(
+        request.model, recipe, request.recipe_source, data_sha, val_spec, init_sha
+    )
     with PartialState().main_process_first():  # rank 0 creates the folder, the others read it
         state = folder.claim(identity)
     if state == "complete":
@@ -293,17 +296,23 @@ def training_padding_side(device_type: str) -> str:
     return "left" if device_type == "cpu" else "right"
 
 
-def check_init_adapter(path: Path | None, recipe: Recipe) -> Path | None:
-    """The adapter folder to continue from (`path` or `path/adapter`), checked against the
-    recipe before anything is written; None without --init-adapter."""
-    if path is None:
-        return None
+def check_init_adapter(request: TrainRequest) -> tuple[Path | None, str | None]:
+    """(adapter folder, its weights sha256) to continue from, checked against the recipe and
+    against `init_adapter_sha256` before anything is written; (None, None) for a fresh adapter."""
+    from slmbench.models.registry import resolve_adapter
+
+    recipe, wanted, source = request.recipe, request.init_adapter_sha256, request.recipe_source
+    if request.init_adapter is None:
+        if wanted:
+            raise SlmbenchError(
+                f"{source}: that run continued a LoRA adapter (weights sha256 {wanted[:12]}...): "
+                "give it with --init-adapter"
+            )
+        return None, None
     if recipe.method != "lora":
         raise SlmbenchError("--init-adapter continues a LoRA adapter: it needs --method lora")
-    folder = adapter_folder(path)
+    folder, _ = resolve_adapter(request.init_adapter)
     config_path = folder / "adapter_config.json"
-    if not config_path.is_file():
-        raise SlmbenchError(f"--init-adapter {path}: no adapter_config.json (not a PEFT adapter)")
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
@@ -315,20 +324,16 @@ def check_init_adapter(path: Path | None, recipe: Recipe) -> Path | None:
                 f"{folder} has {key}={config.get(key)}: set --{field.replace('_', '-')} "
                 f"{config.get(key)}"
             )
-    return folder
-
-
-def adapter_folder(path: Path) -> Path:
-    """A run folder's `adapter/`, or `path` itself."""
-    return path / "adapter" if (path / "adapter" / "adapter_config.json").is_file() else path
-
-
-def adapter_sha256(folder: Path) -> str:
-    """The hash of an adapter's weights file: what a continued run started from."""
     weights = sorted(folder.glob("adapter_model.*"))
     if not weights:
         raise SlmbenchError(f"{folder}: no adapter_model.safetensors (or .bin) weights")
-    return file_sha256(weights[0])
+    sha = file_sha256(weights[0])
+    if wanted and sha != wanted:
+        raise SlmbenchError(
+            f"--init-adapter {request.init_adapter}: weights sha256 {sha[:12]}..., but "
+            f"{source} continued {wanted[:12]}..."
+        )
+    return folder, sha
 
 
 def prepare_model(model: Any, recipe: Recipe, init_adapter: Path | None = None) -> Any:
