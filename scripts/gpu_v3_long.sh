@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # [GPU] Setting 1 with whole v3 rows. Run once (2026-11-26): training diverged with left-padded
 # batches on CUDA (results/gpu-left-pad/); training now pads on the right there. To be rerun.
-# The setting-1 model of record (results/train/v3-lora-r16-e6) trained with max length 1536:
+# Its CPU version, one more epoch of v3-lora-r16-e6 on whole rows (results/v3-whole-rows/), did
+# not help (68.3% vs 69.0%); this from-scratch run is still the open question.
+# results/train/v3-lora-r16-e6 trained with max length 1536:
 # 39 of the 70 complex training rows were cut or dropped (their chat-schema prompt + answer
 # reaches 5153 tokens), and its
 # eval capped generation at 1024 tokens, below the gold answer of 3 of the 17 held-out complex

@@ -157,6 +157,25 @@ $S compare $X4.on-edgejson-seed2-x2-test $CX/edgejson-x4-lora-r16-e3-complex480.
   $X4.on-edgejson-test.h200 $CX/edgejson-x4-lora-r16-e3-complex480.on-edgejson-test \
   $X4.on-edgejson-seed2-x2-test $CX/edgejson-x4-lora-r16-e3-complex480.on-edgejson-seed2-x2-test \
   > $CX/lost-rows.txt
+# Setting 1: one more epoch of its adapter on whole v3 rows, on this CPU
+# (results/v3-whole-rows/PLAN.md, fixed before the run: it becomes setting 1's model of record
+# whatever it scores). Copied to results/train like the run above.
+$S train --model $M --data $V3/train.jsonl --schemas $V3/schemas \
+  --config results/train/v3-lora-r16-e6/recipe.json --init-adapter results/train/v3-lora-r16-e6 \
+  --val-fraction 0.2 --epochs 1 --learning-rate 5e-4 --max-length 6144 --token-budget 8192 \
+  --gradient-checkpointing true --eval-every-steps 0 --val-generate-rows 0 --save-every-steps 20 \
+  --out runs/v3-lora-r16-e6-whole1
+cmp <(python3 -c 'import json, sys; print(sorted(json.load(open(sys.argv[1]))["ids"]))' runs/v3-lora-r16-e6-whole1/val_ids.json) \
+  <(python3 -c 'import json, sys; print(sorted(json.load(open(sys.argv[1]))["ids"]))' $HELD)
+R=results/train/v3-lora-r16-e6-whole1
+mkdir -p $R && (cd runs/v3-lora-r16-e6-whole1 && tar cf - --exclude=checkpoints .) | (cd $R && tar xf -)
+.venv/bin/python -c 'import sys, torch; from safetensors.torch import load_file, save_file; p = sys.argv[1]; save_file({k: v.to(torch.bfloat16) for k, v in load_file(p).items()}, p, {"format": "pt"})' \
+  $R/adapter/adapter_model.safetensors
+WR=results/v3-whole-rows
+$S eval --adapter $R --data $V3/train.jsonl --schemas $V3/schemas --ids $HELD --max-new-tokens 4096 \
+  --out $WR/v3-lora-r16-e6-whole1.on-v3-heldout
+$S compare results/finetuned/v3-lora-r16-e6.on-v3-heldout.h200 $WR/v3-lora-r16-e6-whole1.on-v3-heldout \
+  > results/compare/v3-e6-vs-whole1.on-v3-heldout.txt
 # On the CPU in under 30 minutes: the quick recipe over the 2x build (weights not kept).
 $S train --model $M --data results/data/edgejson-seed2-x2/train.jsonl --recipe quick --out runs/cpu30-x2
 mkdir -p results/cpu30/train && cp runs/cpu30-x2/{recipe.json,train_meta.json,train_log.jsonl} results/cpu30/train/

@@ -12,7 +12,8 @@ from PIL import Image
 
 from slmbench.cli import main
 from slmbench.report.build import build_report
-from slmbench.report.load import assign_labels, group_by_dataset, load_runs
+from slmbench.report.load import EvalRun, TrainRun, assign_labels, group_by_dataset, load_runs
+from slmbench.report.result_tables import training_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runs"
 ZERO_SHOT = FIXTURES / "eval" / "smollm2-135m-zeroshot"
@@ -109,6 +110,22 @@ def test_main_table_carries_the_measured_numbers_with_intervals(report_dir):
     tex = (report_dir / "tables.tex").read_text()
     assert r"\toprule" in tex and r"\bottomrule" in tex and r"\label{tab:main-" in tex
     assert rf"\textbf{{{100 * tuned['metrics']['overall']['json_exact']['value']:.1f}}}" in tex
+
+
+def test_a_continued_training_names_its_recipe_run_and_starting_adapter():
+    recipe = {"recipe_source": "results/train/v3-lora/recipe.json", "method": "lora"}
+    meta = {
+        "init_adapter": "results/train/v3-lora/adapter",
+        "data": {"path": "v3/train.jsonl", "n_rows": 629},
+        "n_train_rows": 503,
+    }
+    train = TrainRun(Path("results/train/v3-lora-whole"), recipe, meta, [])
+    run = EvalRun(Path("e"), {"config": {"adapter": "x"}}, None, train_run=train)
+    assert training_text(run) == (
+        "v3-lora recipe (LoRA) continuing v3-lora on v3/train.jsonl, 503 rows"
+    )
+    del meta["init_adapter"]
+    assert training_text(run) == "v3-lora recipe (LoRA) on v3/train.jsonl, 503 rows"
 
 
 def test_reported_paper_numbers_form_a_separate_labelled_group(report_dir):

@@ -69,16 +69,22 @@ class TrainRun:
 def recipe_name(recipe: dict | None) -> str:
     """What a recipe is called: its `name`, else the packaged recipe or file it came from.
 
+    A run folder's resolved `recipe.json` (`--config RUN/recipe.json`) is named by its run.
+
     >>> recipe_name({"recipe_source": "paper"}), recipe_name({"recipe_source": "cfg/my.json"})
     ('paper', 'my')
+    >>> recipe_name({"recipe_source": "results/train/v3-lora/recipe.json"})
+    'v3-lora recipe'
     >>> recipe_name({})
     'custom recipe'
     """
     recipe = recipe or {}
     if recipe.get("name"):
         return str(recipe["name"])
-    source = str(recipe.get("recipe_source") or "")
-    return Path(source).stem if source else "custom recipe"
+    source = Path(str(recipe.get("recipe_source") or ""))
+    if source.name == "recipe.json" and source.parent.name:
+        return f"{source.parent.name} recipe"
+    return source.stem if source.name else "custom recipe"
 
 
 @dataclass
@@ -137,7 +143,7 @@ class EvalRun:
         if not self.is_fine_tuned:
             return None
         paths = _weight_paths(self)
-        return _run_folder_name(paths[0]) if paths else recipe_name(self.recipe)
+        return run_folder_name(paths[0]) if paths else recipe_name(self.recipe)
 
     def metric(self, name: str, tier: str | None = None, schema: str | None = None) -> dict:
         """`{"value", "ci_low", "ci_high"}` of one metric, `{}` when the run lacks it."""
@@ -340,10 +346,10 @@ def _weight_paths(run: EvalRun) -> list[Path]:
     return [Path(v) for v in values if isinstance(v, str) and v]
 
 
-def _run_folder_name(path: Path) -> str:
+def run_folder_name(path: Path) -> str:
     """The train run folder a weights path points into.
 
-    >>> _run_folder_name(Path("runs/train/lora-r16/adapter")), _run_folder_name(Path("x/ft"))
+    >>> run_folder_name(Path("runs/train/lora-r16/adapter")), run_folder_name(Path("x/ft"))
     ('lora-r16', 'ft')
     """
     return (path.parent if path.name in WEIGHT_DIRS else path).name
@@ -364,7 +370,7 @@ def link_train_runs(evals: list[EvalRun], trains: list[TrainRun]) -> None:
                 match = train
                 break
         if match is None:
-            names = {_run_folder_name(p) for p in paths}
+            names = {run_folder_name(p) for p in paths}
             by_name = [t for t in trains if t.path.name in names]
             match = by_name[0] if len(by_name) == 1 else None
         run.train_run = match

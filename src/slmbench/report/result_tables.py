@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from slmbench.data.schemas import TIERS, load_schemas
@@ -18,7 +19,7 @@ from slmbench.report.formatting import (
     pct,
     short_sha,
 )
-from slmbench.report.load import DatasetGroup, EvalRun, TrainRun, recipe_name
+from slmbench.report.load import DatasetGroup, EvalRun, TrainRun, recipe_name, run_folder_name
 from slmbench.report.reported import DATASET, DATASET_ROWS, GROUP_LABEL, REPORTED
 from slmbench.report.tables import Cell, Section, Table
 
@@ -68,7 +69,10 @@ def training_text(run: EvalRun) -> str:
     method = recipe.get("method")
     if method:
         words.append(f"({METHOD_NAMES.get(method, method)})")
-    facts = train_data_facts(run.train_run.meta) if run.train_run else {}
+    meta = run.train_run.meta if run.train_run else {}
+    if meta.get("init_adapter"):
+        words.append(f"continuing {run_folder_name(Path(str(meta['init_adapter'])))}")
+    facts = train_data_facts(meta)
     if facts.get("path"):
         name = "/".join(str(facts["path"]).rstrip("/").split("/")[-2:])
         rows = facts.get("n_train_rows") or facts.get("n_rows")
