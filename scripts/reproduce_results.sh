@@ -165,8 +165,8 @@ $S train --model $M --data $V3/train.jsonl --schemas $V3/schemas \
   --val-fraction 0.2 --epochs 1 --learning-rate 5e-4 --max-length 6144 --token-budget 8192 \
   --gradient-checkpointing true --eval-every-steps 0 --val-generate-rows 0 --save-every-steps 20 \
   --out runs/v3-lora-r16-e6-whole1
-cmp <(python3 -c 'import json, sys; print(sorted(json.load(open(sys.argv[1]))["ids"]))' runs/v3-lora-r16-e6-whole1/val_ids.json) \
-  <(python3 -c 'import json, sys; print(sorted(json.load(open(sys.argv[1]))["ids"]))' $HELD)
+python3 -c 'import json, sys; a, b = (sorted(json.load(open(p))["ids"]) for p in sys.argv[1:]); sys.exit(a != b)' \
+  runs/v3-lora-r16-e6-whole1/val_ids.json $HELD  # the same held-out ids
 R=results/train/v3-lora-r16-e6-whole1
 mkdir -p $R && (cd runs/v3-lora-r16-e6-whole1 && tar cf - --exclude=checkpoints .) | (cd $R && tar xf -)
 .venv/bin/python -c 'import sys, torch; from safetensors.torch import load_file, save_file; p = sys.argv[1]; save_file({k: v.to(torch.bfloat16) for k, v in load_file(p).items()}, p, {"format": "pt"})' \

@@ -68,7 +68,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from slmbench.train.recipe import RECIPE_FIELDS, apply_overrides, load_recipe
+    from slmbench.train.recipe import (
+        RECIPE_FIELDS,
+        apply_overrides,
+        continued_adapter_sha,
+        load_recipe,
+    )
     from slmbench.train.trainer import TrainRequest, train
 
     name = args.recipe if args.recipe or args.config else DEFAULT_RECIPE
@@ -87,7 +92,7 @@ def run_train(args: argparse.Namespace) -> int:
             val_fraction=args.val_fraction,
             merge=args.merge,
             init_adapter=args.init_adapter,
-            init_adapter_sha256=run_recipe_init_sha(args.config),
+            init_adapter_sha256=continued_adapter_sha(args.config),
         )
     )
     final = meta.get("final_val") or {}
@@ -98,12 +103,3 @@ def run_train(args: argparse.Namespace) -> int:
         + ")"
     )
     return 0
-
-
-def run_recipe_init_sha(config: Path | None) -> str | None:
-    """The weights hash of the adapter a run continued, from that run's recipe.json."""
-    if config is None:
-        return None
-    import json
-
-    return json.loads(config.read_text(encoding="utf-8")).get("init_adapter_sha256")

@@ -168,6 +168,15 @@ def load_recipe(name: str | None = None, config: str | Path | None = None) -> tu
     return recipe_from_dict(_read_json(text, f"recipe {name}"), f"recipe {name}"), name
 
 
+def continued_adapter_sha(config: str | Path | None) -> str | None:
+    """The weights sha256 of the adapter a run continued (`--init-adapter`), as its recipe.json
+    records it: retraining from that file needs the same adapter. None for other recipes."""
+    if config is None:
+        return None
+    path = Path(config)
+    return _read_json(path.read_text(encoding="utf-8"), str(path)).get("init_adapter_sha256")
+
+
 def _read_json(text: str, where: str) -> dict:
     try:
         data = json.loads(text)
