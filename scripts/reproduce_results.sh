@@ -11,6 +11,15 @@ M=smollm2-135m-instruct
 DATA=results/data/edgejson-seed0
 TEST=$DATA/test.jsonl
 
+# keep_run RUN: copy runs/RUN without its checkpoints to results/train/RUN, adapter cast to bf16
+# (as the other adapters of record are stored).
+keep_run() {
+  local dst=results/train/$1
+  mkdir -p "$dst" && (cd "runs/$1" && tar cf - --exclude=checkpoints .) | (cd "$dst" && tar xf -)
+  .venv/bin/python -c 'import sys, torch; from safetensors.torch import load_file, save_file; p = sys.argv[1]; save_file({k: v.to(torch.bfloat16) for k, v in load_file(p).items()}, p, {"format": "pt"})' \
+    "$dst/adapter/adapter_model.safetensors"
+}
+
 # Our benchmark (committed: same seed, same bytes).
 $S data build --out $DATA --seed 0
 $S data validate $DATA/train.jsonl --against $TEST
@@ -78,7 +87,7 @@ $S data validate results/data/edgejson-seed4-x8/train.jsonl --against results/da
 # They ran once so (from a session-local copy of that runner): both trainings diverged
 # (left-padded batches on CUDA; results/gpu-left-pad/, with `python
 # benchmarks/check_left_pad_grads.py` > check_left_pad_grads.h200.txt). To be rerun.
-# Their third job, the x4 model of record on the x4 build's own test split (158 rows the x4
+# Their third job, the x4 model on the x4 build's own test split (158 rows the x4
 # model never saw, kept off the seed-0 test split), copied to
 # results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-seed1-x4-test.h200:
 #   slmbench eval --device cuda --batch-size 64 --adapter results/train/edgejson-x4-lora-r16-e3 \
@@ -134,10 +143,8 @@ done
 $S train --model $M --data results/data/edgejson-seed3-complex/train.jsonl \
   --init-adapter results/train/edgejson-x4-lora-r16-e3 --recipe recommended --epochs 1 \
   --learning-rate 5e-4 --eval-every-steps 0 --val-generate-rows 0 --out runs/edgejson-x4-lora-r16-e3-complex480
+keep_run edgejson-x4-lora-r16-e3-complex480
 R=results/train/edgejson-x4-lora-r16-e3-complex480
-mkdir -p $R && (cd runs/edgejson-x4-lora-r16-e3-complex480 && tar cf - --exclude=checkpoints .) | (cd $R && tar xf -)
-.venv/bin/python -c 'import sys, torch; from safetensors.torch import load_file, save_file; p = sys.argv[1]; save_file({k: v.to(torch.bfloat16) for k, v in load_file(p).items()}, p, {"format": "pt"})' \
-  $R/adapter/adapter_model.safetensors
 CX=results/complex-extra
 $S eval --adapter $R --data results/data/edgejson-seed1-x4/test.jsonl --out $CX/edgejson-x4-lora-r16-e3-complex480.on-edgejson-seed1-x4-test
 $S eval --adapter $R --data $TEST --out $CX/edgejson-x4-lora-r16-e3-complex480.on-edgejson-test
@@ -167,15 +174,42 @@ $S train --model $M --data $V3/train.jsonl --schemas $V3/schemas \
   --out runs/v3-lora-r16-e6-whole1
 python3 -c 'import json, sys; a, b = (sorted(json.load(open(p))["ids"]) for p in sys.argv[1:]); sys.exit(a != b)' \
   runs/v3-lora-r16-e6-whole1/val_ids.json $HELD  # the same held-out ids
+keep_run v3-lora-r16-e6-whole1
 R=results/train/v3-lora-r16-e6-whole1
-mkdir -p $R && (cd runs/v3-lora-r16-e6-whole1 && tar cf - --exclude=checkpoints .) | (cd $R && tar xf -)
-.venv/bin/python -c 'import sys, torch; from safetensors.torch import load_file, save_file; p = sys.argv[1]; save_file({k: v.to(torch.bfloat16) for k, v in load_file(p).items()}, p, {"format": "pt"})' \
-  $R/adapter/adapter_model.safetensors
 WR=results/v3-whole-rows
 $S eval --adapter $R --data $V3/train.jsonl --schemas $V3/schemas --ids $HELD --max-new-tokens 4096 \
   --out $WR/v3-lora-r16-e6-whole1.on-v3-heldout
 $S compare results/finetuned/v3-lora-r16-e6.on-v3-heldout.h200 $WR/v3-lora-r16-e6-whole1.on-v3-heldout \
   > results/compare/v3-e6-vs-whole1.on-v3-heldout.txt
+# Half an epoch more of the x4 adapter on fresh rows of every tier, the x8 build, on this CPU
+# (results/x4-more-rows/PLAN.md, fixed before the run). Chosen on the seed-1 split only.
+$S train --model $M --data results/data/edgejson-seed4-x8/train.jsonl \
+  --init-adapter results/train/edgejson-x4-lora-r16-e3 --recipe recommended --epochs 0.5 \
+  --learning-rate 5e-4 --eval-every-steps 0 --val-generate-rows 0 --out runs/edgejson-x4-lora-r16-e3-x8half
+keep_run edgejson-x4-lora-r16-e3-x8half
+R=results/train/edgejson-x4-lora-r16-e3-x8half
+MR=results/x4-more-rows
+$S eval --adapter $R --data results/data/edgejson-seed1-x4/test.jsonl --out $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-seed1-x4-test
+$S eval --adapter $R --data $TEST --out $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-test
+$S eval --adapter $R --data results/data/edgejson-seed2-x2/test.jsonl --out $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-seed2-x2-test
+$S compare results/complex-extra/edgejson-x4-lora-r16-e3.on-edgejson-seed1-x4-test.cpu \
+  $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-seed1-x4-test > results/compare/x4-vs-x8half.seed1-val.txt
+$S compare results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-test.h200 \
+  $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-test > results/compare/x4-vs-x8half.on-edgejson-test.txt
+$S compare results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-seed2-x2-test \
+  $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-seed2-x2-test > results/compare/x4-vs-x8half.seed2-test.txt
+X4=results/finetuned/edgejson-x4-lora-r16-e3
+.venv/bin/python scripts/pool_evals.py $X4.on-edgejson-test.h200 $X4.on-edgejson-seed2-x2-test \
+  > $MR/edgejson-x4-lora-r16-e3.two-test-splits.txt
+.venv/bin/python scripts/pool_evals.py $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-test \
+  $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-seed2-x2-test > $MR/edgejson-x4-lora-r16-e3-x8half.two-test-splits.txt
+# The new model of record in setting 3, and under --constrained on our test split.
+$S eval --adapter $R --data $V3/train.jsonl --schemas $V3/schemas --ids $HELD --out $MR/edgejson-x4-lora-r16-e3-x8half.on-v3-heldout
+$S compare results/finetuned/edgejson-x4-lora-r16-e3.on-v3-heldout $MR/edgejson-x4-lora-r16-e3-x8half.on-v3-heldout \
+  > results/compare/setting3-x4-vs-x8half.txt
+$S eval --adapter $R --data $TEST --constrained --out $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-test.constrained
+$S compare $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-test $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-test.constrained \
+  > results/compare/x8half-unconstrained-vs-constrained.txt
 # On the CPU in under 30 minutes: the quick recipe over the 2x build (weights not kept).
 $S train --model $M --data results/data/edgejson-seed2-x2/train.jsonl --recipe quick --out runs/cpu30-x2
 mkdir -p results/cpu30/train && cp runs/cpu30-x2/{recipe.json,train_meta.json,train_log.jsonl} results/cpu30/train/
