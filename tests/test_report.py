@@ -88,6 +88,14 @@ def test_every_output_file_is_written(report_dir):
             assert image.convert("L").getextrema()[0] < 128, f"{png} has no dark pixel"
 
 
+def test_rebuilding_the_report_writes_the_same_figure_bytes(report_dir, tmp_path):
+    # A committed report then changes only where a result changed (no PDF creation dates).
+    build_report([FIXTURES], tmp_path, data_dir=DATA)
+    for first in report_dir.glob("figures/**/*.*"):
+        second = tmp_path / first.relative_to(report_dir)
+        assert second.read_bytes() == first.read_bytes(), first.relative_to(report_dir)
+
+
 def test_main_table_carries_the_measured_numbers_with_intervals(report_dir):
     md = (report_dir / "tables.md").read_text()
     zero, tuned = results_of(ZERO_SHOT), results_of(FINE_TUNED)

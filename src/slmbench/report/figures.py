@@ -70,7 +70,7 @@ def _save(fig: plt.Figure, stem: Path, key: str, caption: str) -> Figure:
     stem.parent.mkdir(parents=True, exist_ok=True)
     png, pdf = stem.with_suffix(".png"), stem.with_suffix(".pdf")
     fig.savefig(png, dpi=PNG_DPI)
-    fig.savefig(pdf)
+    fig.savefig(pdf, metadata={"CreationDate": None})  # same figure, same bytes: no diff churn
     plt.close(fig)
     return Figure(key, caption, png, pdf)
 
