@@ -183,6 +183,10 @@ $S compare results/finetuned/v3-lora-r16-e6.on-v3-heldout.h200 $WR/v3-lora-r16-e
   > results/compare/v3-e6-vs-whole1.on-v3-heldout.txt
 # Half an epoch more of the x4 adapter on fresh rows of every tier, the x8 build, on this CPU
 # (results/x4-more-rows/PLAN.md, fixed before the run). Chosen on the seed-1 split only.
+# The x8 rows share no prompt with the x4 model's training rows nor with the third test split:
+for other in edgejson-seed1-x4/train edgejson-seed2-x2/test; do
+  $S data validate results/data/edgejson-seed4-x8/train.jsonl --against results/data/$other.jsonl
+done
 $S train --model $M --data results/data/edgejson-seed4-x8/train.jsonl \
   --init-adapter results/train/edgejson-x4-lora-r16-e3 --recipe recommended --epochs 0.5 \
   --learning-rate 5e-4 --eval-every-steps 0 --val-generate-rows 0 --out runs/edgejson-x4-lora-r16-e3-x8half
