@@ -20,6 +20,21 @@ keep_run() {
     "$dst/adapter/adapter_model.safetensors"
 }
 
+# continue_x4 RUN DATA EPOCHS OUT: the setting-2 x4 adapter trained on over DATA (the recommended
+# recipe at lr 5e-4) on this CPU, kept, and evaluated on the validation split (seed 1) and the
+# two test splits (seeds 0 and 2) as OUT/RUN.on-<split>.
+continue_x4() {
+  local run=$1 pair
+  $S train --model $M --data "$2" --init-adapter results/train/edgejson-x4-lora-r16-e3 \
+    --recipe recommended --epochs "$3" --learning-rate 5e-4 --eval-every-steps 0 \
+    --val-generate-rows 0 --out "runs/$run"
+  keep_run "$run"
+  for pair in seed1-x4:edgejson-seed1-x4-test seed0:edgejson-test seed2-x2:edgejson-seed2-x2-test; do
+    $S eval --adapter "results/train/$run" --data "results/data/edgejson-${pair%%:*}/test.jsonl" \
+      --out "$4/$run.on-${pair#*:}"
+  done
+}
+
 # Our benchmark (committed: same seed, same bytes).
 $S data build --out $DATA --seed 0
 $S data validate $DATA/train.jsonl --against $TEST
@@ -140,15 +155,8 @@ $S data build --out results/data/edgejson-seed3-complex --seed 3 --train 480 --t
 for other in edgejson-seed0/test edgejson-seed1-x4/test edgejson-seed2-x2/test edgejson-seed1-x4/train; do
   $S data validate results/data/edgejson-seed3-complex/train.jsonl --against results/data/$other.jsonl
 done
-$S train --model $M --data results/data/edgejson-seed3-complex/train.jsonl \
-  --init-adapter results/train/edgejson-x4-lora-r16-e3 --recipe recommended --epochs 1 \
-  --learning-rate 5e-4 --eval-every-steps 0 --val-generate-rows 0 --out runs/edgejson-x4-lora-r16-e3-complex480
-keep_run edgejson-x4-lora-r16-e3-complex480
-R=results/train/edgejson-x4-lora-r16-e3-complex480
 CX=results/complex-extra
-$S eval --adapter $R --data results/data/edgejson-seed1-x4/test.jsonl --out $CX/edgejson-x4-lora-r16-e3-complex480.on-edgejson-seed1-x4-test
-$S eval --adapter $R --data $TEST --out $CX/edgejson-x4-lora-r16-e3-complex480.on-edgejson-test
-$S eval --adapter $R --data results/data/edgejson-seed2-x2/test.jsonl --out $CX/edgejson-x4-lora-r16-e3-complex480.on-edgejson-seed2-x2-test
+continue_x4 edgejson-x4-lora-r16-e3-complex480 results/data/edgejson-seed3-complex/train.jsonl 1 $CX
 $S eval --adapter results/train/edgejson-x4-lora-r16-e3 --data results/data/edgejson-seed1-x4/test.jsonl \
   --out $CX/edgejson-x4-lora-r16-e3.on-edgejson-seed1-x4-test.cpu
 X4=results/finetuned/edgejson-x4-lora-r16-e3
@@ -187,15 +195,9 @@ $S compare results/finetuned/v3-lora-r16-e6.on-v3-heldout.h200 $WR/v3-lora-r16-e
 for other in edgejson-seed1-x4/train edgejson-seed2-x2/test; do
   $S data validate results/data/edgejson-seed4-x8/train.jsonl --against results/data/$other.jsonl
 done
-$S train --model $M --data results/data/edgejson-seed4-x8/train.jsonl \
-  --init-adapter results/train/edgejson-x4-lora-r16-e3 --recipe recommended --epochs 0.5 \
-  --learning-rate 5e-4 --eval-every-steps 0 --val-generate-rows 0 --out runs/edgejson-x4-lora-r16-e3-x8half
-keep_run edgejson-x4-lora-r16-e3-x8half
-R=results/train/edgejson-x4-lora-r16-e3-x8half
 MR=results/x4-more-rows
-$S eval --adapter $R --data results/data/edgejson-seed1-x4/test.jsonl --out $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-seed1-x4-test
-$S eval --adapter $R --data $TEST --out $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-test
-$S eval --adapter $R --data results/data/edgejson-seed2-x2/test.jsonl --out $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-seed2-x2-test
+continue_x4 edgejson-x4-lora-r16-e3-x8half results/data/edgejson-seed4-x8/train.jsonl 0.5 $MR
+R=results/train/edgejson-x4-lora-r16-e3-x8half
 $S compare results/complex-extra/edgejson-x4-lora-r16-e3.on-edgejson-seed1-x4-test.cpu \
   $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-seed1-x4-test > results/compare/x4-vs-x8half.seed1-val.txt
 $S compare results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-test.h200 \
