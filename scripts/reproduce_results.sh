@@ -200,18 +200,17 @@ continue_x4 edgejson-x4-lora-r16-e3-x8half results/data/edgejson-seed4-x8/train.
 R=results/train/edgejson-x4-lora-r16-e3-x8half
 $S compare results/complex-extra/edgejson-x4-lora-r16-e3.on-edgejson-seed1-x4-test.cpu \
   $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-seed1-x4-test > results/compare/x4-vs-x8half.seed1-val.txt
-$S compare results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-test.h200 \
+$S compare $X4.on-edgejson-test.h200 \
   $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-test > results/compare/x4-vs-x8half.on-edgejson-test.txt
-$S compare results/finetuned/edgejson-x4-lora-r16-e3.on-edgejson-seed2-x2-test \
+$S compare $X4.on-edgejson-seed2-x2-test \
   $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-seed2-x2-test > results/compare/x4-vs-x8half.seed2-test.txt
-X4=results/finetuned/edgejson-x4-lora-r16-e3
 .venv/bin/python scripts/pool_evals.py $X4.on-edgejson-test.h200 $X4.on-edgejson-seed2-x2-test \
   > $MR/edgejson-x4-lora-r16-e3.two-test-splits.txt
 .venv/bin/python scripts/pool_evals.py $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-test \
   $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-seed2-x2-test > $MR/edgejson-x4-lora-r16-e3-x8half.two-test-splits.txt
 # The new model of record in setting 3, and under --constrained on our test split.
 $S eval --adapter $R --data $V3/train.jsonl --schemas $V3/schemas --ids $HELD --out $MR/edgejson-x4-lora-r16-e3-x8half.on-v3-heldout
-$S compare results/finetuned/edgejson-x4-lora-r16-e3.on-v3-heldout $MR/edgejson-x4-lora-r16-e3-x8half.on-v3-heldout \
+$S compare $X4.on-v3-heldout $MR/edgejson-x4-lora-r16-e3-x8half.on-v3-heldout \
   > results/compare/setting3-x4-vs-x8half.txt
 $S eval --adapter $R --data $TEST --constrained --out $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-test.constrained
 $S compare $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-test $MR/edgejson-x4-lora-r16-e3-x8half.on-edgejson-test.constrained \
