@@ -4,7 +4,7 @@ end-to-end per-token overhead of `SchemaLogitsProcessor` on the embedded model.
     .venv/bin/python benchmarks/bench_constrained.py [--rows 48] [--e2e-rows 4]
 
 Measured per engine, on the packaged schemas (made bounded and date-exact by
-`slmbench.decode.grammar.bounded_schema`) and the gold answers of the seeded generated test
+`slmbench.constrain.grammar.bounded_schema`) and the gold answers of the seeded generated test
 split (`format_answer`, exactly what a fine-tuned model writes):
 - compliance: the share of gold answers the engine's grammar accepts token by token and then
   lets end (EOS); a grammar that rejects a gold answer forces an error on a perfect model;
@@ -53,14 +53,14 @@ class LLGuidanceEngine:
     name = "llguidance"
 
     def __init__(self, tokenizer):
-        from slmbench.decode.grammar import llg_tokenizer
+        from slmbench.constrain.grammar import llg_tokenizer
 
         self.tokenizer = tokenizer
         self.llg = llg_tokenizer(tokenizer)
         self.mask = np.zeros((1, (self.llg.vocab_size + 31) // 32), dtype=np.int32)
 
     def compile(self, schema):
-        from slmbench.decode.grammar import clear_cache, compile_schema
+        from slmbench.constrain.grammar import clear_cache, compile_schema
 
         clear_cache()
         return compile_schema(schema, self.tokenizer)
@@ -90,7 +90,7 @@ class XGrammarEngine:
         self.mask = xgr.allocate_token_bitmask(1, self.info.vocab_size)
 
     def compile(self, schema):
-        from slmbench.decode.grammar import bounded_schema
+        from slmbench.constrain.grammar import bounded_schema
 
         body = bounded_schema(schema)
         body.pop("x-guidance")
@@ -134,7 +134,7 @@ class OutlinesCoreEngine:
         self.mask = np.zeros((len(tokenizer) + 31) // 32, dtype=np.int32)
 
     def compile(self, schema):
-        from slmbench.decode.grammar import bounded_schema
+        from slmbench.constrain.grammar import bounded_schema
 
         body = _without_added_bounds(bounded_schema(schema))
         body.pop("x-guidance")
@@ -158,7 +158,7 @@ class OutlinesCoreEngine:
 
 
 def _without_added_bounds(node):
-    from slmbench.decode.grammar import DEFAULT_MAX_ITEMS, DEFAULT_MAX_STRING_CHARS
+    from slmbench.constrain.grammar import DEFAULT_MAX_ITEMS, DEFAULT_MAX_STRING_CHARS
 
     if isinstance(node, dict):
         if node.get("maxLength") == DEFAULT_MAX_STRING_CHARS:
@@ -253,8 +253,8 @@ def end_to_end(model_dir, schemas, rows, max_tokens: int) -> dict:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteria
 
-    from slmbench.decode.closing import CLOSING_TOKENS
-    from slmbench.decode.constrained import SchemaLogitsProcessor
+    from slmbench.constrain.closing import CLOSING_TOKENS
+    from slmbench.constrain.processor import SchemaLogitsProcessor
     from slmbench.eval.runner import max_new_tokens_for
     from slmbench.prompts import build_prompt, format_answer
 

@@ -7,13 +7,13 @@ import json
 import pytest
 
 from slmbench.cli import main
-from slmbench.decode.bench import (
+from slmbench.errors import SlmbenchError
+from slmbench.eval.bench import (
     MARKDOWN_HEADER,
     BenchOptions,
     memory_bandwidth_gb_s,
     run_bench,
 )
-from slmbench.errors import SlmbenchError
 
 
 def test_memory_bandwidth_is_a_plausible_figure():

@@ -9,7 +9,7 @@ import re
 import jsonschema
 import pytest
 
-from slmbench.decode.grammar import GrammarError, compile_schema, grammar_text
+from slmbench.constrain.grammar import GrammarError, compile_schema, grammar_text
 from slmbench.errors import SlmbenchError
 from slmbench.prompts import format_answer
 
@@ -197,7 +197,7 @@ def test_unsupported_schema_error_names_schema_and_keyword(tokenizer):
 def test_processor_masks_rows_and_handles_release_and_rejected_tokens(tokenizer):
     import torch
 
-    from slmbench.decode.constrained import SchemaLogitsProcessor
+    from slmbench.constrain.processor import SchemaLogitsProcessor
 
     vocab = len(tokenizer)
     brace = tokenizer.convert_tokens_to_ids("{")
@@ -242,7 +242,7 @@ def generate(
     tiny, prompts, schemas, lenient=False, max_new_tokens=MAX_NEW_TOKENS, bounds=None, **options
 ):
     """Greedy left-padded batch generation with the processor: (texts, n_tokens, processor)."""
-    from slmbench.decode.constrained import SchemaLogitsProcessor
+    from slmbench.constrain.processor import SchemaLogitsProcessor
 
     model, tokenizer = tiny
     batch = tokenizer(prompts, return_tensors="pt", padding=True)
@@ -340,7 +340,7 @@ def test_closing_mode_leaves_rows_that_end_within_budget_alone(tiny, batched):
 
 
 def processor_closing_tokens() -> int:
-    from slmbench.decode.closing import CLOSING_TOKENS
+    from slmbench.constrain.closing import CLOSING_TOKENS
 
     return CLOSING_TOKENS
 

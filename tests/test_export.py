@@ -50,7 +50,7 @@ def merged_model(lora_run, tiny_model_dir):
 @pytest.fixture(scope="module")
 def exported(lora_run, tmp_path_factory):
     """quant -> exported GGUF path, written once per quantisation."""
-    from slmbench.decode.export import export_gguf
+    from slmbench.deploy.export import export_gguf
 
     out_dir = tmp_path_factory.mktemp("gguf")
     cache = {}
@@ -102,7 +102,7 @@ def test_q8_0_export_metadata_tensor_types_and_tokenizer(exported, lora_run, tok
     from gguf import GGMLQuantizationType, GGUFReader
     from transformers import AutoTokenizer
 
-    from slmbench.models.llamacpp_backend import gguf_recipe
+    from slmbench.models.gguf_files import gguf_recipe
 
     path = exported("q8_0")
     reader = GGUFReader(path)
@@ -150,7 +150,7 @@ def test_export_errors_exit_2(tmp_path, capsys):
 def test_unsupported_architecture_is_a_clear_error(tmp_path, tokenizer):
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from slmbench.decode.export import export_gguf
+    from slmbench.deploy.export import export_gguf
 
     model = GPT2LMHeadModel(GPT2Config(n_layer=1, n_embd=16, n_head=2, vocab_size=len(tokenizer)))
     model.save_pretrained(tmp_path / "model")
@@ -167,7 +167,7 @@ def test_qwen2_export_keeps_biases_and_unpermuted_rope(tmp_path, tokenizer):
     import torch
     from transformers import AutoModelForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
-    from slmbench.decode.export import write_gguf
+    from slmbench.deploy.export import write_gguf
 
     torch.manual_seed(2)
     config = Qwen2Config(

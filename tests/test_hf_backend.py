@@ -24,7 +24,7 @@ SCRIPT = 'Sure: {"a": [1, 2], "b": "x}"} and then more words'
 
 
 class ScriptedProcessor:
-    """Stands in for `slmbench.decode.constrained.SchemaLogitsProcessor`: a row whose schema
+    """Stands in for `slmbench.constrain.processor.SchemaLogitsProcessor`: a row whose schema
     is `{"script": TEXT}` is forced to write exactly TEXT and then end-of-sequence; its status
     is the schema's `status` (default "on")."""
 
@@ -56,9 +56,9 @@ class ScriptedProcessor:
 
 @pytest.fixture
 def scripted(monkeypatch):
-    module = types.ModuleType("slmbench.decode.constrained")
+    module = types.ModuleType("slmbench.constrain.processor")
     module.SchemaLogitsProcessor = ScriptedProcessor
-    monkeypatch.setitem(sys.modules, "slmbench.decode.constrained", module)
+    monkeypatch.setitem(sys.modules, "slmbench.constrain.processor", module)
 
 
 @pytest.fixture(scope="module")
@@ -157,8 +157,8 @@ def test_real_grammar_closes_rows_at_their_cap_and_survives_their_stop(constrain
     """A row that reaches its cap mid-JSON is closed within its closing tokens, then stops
     and gets padding appended while the batch goes on: its grammar must be released rather
     than fed that padding."""
-    pytest.importorskip("slmbench.decode.constrained")
-    from slmbench.decode.closing import CLOSING_TOKENS
+    pytest.importorskip("slmbench.constrain.processor")
+    from slmbench.constrain.closing import CLOSING_TOKENS
 
     schema = {
         "type": "object",
@@ -183,7 +183,7 @@ def test_schema_is_ignored_when_not_constrained(backend, scripted):
 
 
 def test_missing_constrained_module_is_a_clear_error(constrained_backend, monkeypatch):
-    monkeypatch.setitem(sys.modules, "slmbench.decode.constrained", None)
+    monkeypatch.setitem(sys.modules, "slmbench.constrain.processor", None)
     assert constrained_backend.generate(requests(["a"], cap=2))[0].generated_tokens == 2
     with pytest.raises(SlmbenchError, match="constrained decoding is not available"):
         constrained_backend.generate(requests(["a"], cap=2, schema={"type": "object"}))

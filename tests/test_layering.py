@@ -1,9 +1,14 @@
-"""The stages' layering (DEVELOPERS.md), read from the source: every `import` counts, lazy ones
-inside functions too, and so does everything an imported slmbench module imports in turn.
+"""The stages' layering (CONTRIBUTING.md, "Layers"), read from the source: every `import`
+counts, lazy ones inside functions too, `importlib.import_module("slmbench...")` strings too,
+and so does everything an imported slmbench module imports in turn.
 
+- the shared modules (errors, paths, prompts, jsontext, provenance) import no stage;
 - `data` imports no model code (its CLI alone loads the embedded tokenizer, for `data stats`);
-- backends (`models`) know no metrics;
-- `eval` never imports `train`;
+- `constrain` (grammars, logits processor, closing mode) imports no backend and no stage above;
+- backends (`models`) know no metrics and no stage above them: no eval, train, report, deploy;
+- `eval` never imports `train`, `deploy` or `report`; its generic runner imports no specific
+  backend module (backends are loaded by name through the registry);
+- `train` imports no `deploy` or `report`; `deploy` imports no `report`;
 - `report` reads saved runs and never runs a model.
 """
 
@@ -31,6 +36,8 @@ DATA_CLI_TOKENIZER = {
 
 
 def module_name(path: Path) -> str:
+    if not path.is_relative_to(SRC):
+        return path.stem
     parts = list(path.relative_to(SRC).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
@@ -43,7 +50,9 @@ def direct_imports(path: Path) -> set[str]:
         package = package[:-1]
     found = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
+        if _is_import_module_call(node):
+            found.add(node.args[0].value)
+        elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = package[: len(package) - node.level + 1] if node.level else []
@@ -51,6 +60,20 @@ def direct_imports(path: Path) -> set[str]:
             found.add(module)
             found.update(f"{module}.{alias.name}" for alias in node.names)
     return found
+
+
+def _is_import_module_call(node: ast.AST) -> bool:
+    """`importlib.import_module("slmbench...")` or `import_module("slmbench...")`."""
+    if not (isinstance(node, ast.Call) and node.args):
+        return False
+    func, arg = node.func, node.args[0]
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    return (
+        name == "import_module"
+        and isinstance(arg, ast.Constant)
+        and isinstance(arg.value, str)
+        and arg.value.startswith("slmbench")
+    )
 
 
 @cache
@@ -84,23 +107,59 @@ def offending(module: str, forbidden: tuple[str, ...]) -> list[str]:
     )
 
 
+STAGES = ("slmbench.data", "slmbench.constrain", "slmbench.models", "slmbench.eval")
+STAGES_ABOVE = ("slmbench.train", "slmbench.deploy", "slmbench.report", "slmbench.pipeline")
+SHARED = ("slmbench.errors", "slmbench.paths", "slmbench.prompts", "slmbench.jsontext")
+BACKEND_MODULES = (
+    "slmbench.models.hf_backend",
+    "slmbench.models.llamacpp_backend",
+    "slmbench.models.openai_backend",
+)
+
+
 @pytest.mark.parametrize(
     ("stage", "forbidden", "allowed"),
     [
-        ("slmbench.data", (*MODEL_CODE, "slmbench.eval", "slmbench.decode"), DATA_CLI_TOKENIZER),
-        ("slmbench.models", ("slmbench.eval", "slmbench.train"), {}),
-        ("slmbench.eval", ("slmbench.train",), {}),
-        ("slmbench.report", (*MODEL_CODE, "slmbench.decode", "slmbench.eval.runner"), {}),
+        (
+            "slmbench.data",
+            (*MODEL_CODE, "slmbench.constrain", "slmbench.eval", *STAGES_ABOVE),
+            DATA_CLI_TOKENIZER,
+        ),
+        ("slmbench.constrain", ("slmbench.models", "slmbench.eval", *STAGES_ABOVE), {}),
+        ("slmbench.models", ("slmbench.eval", *STAGES_ABOVE), {}),
+        ("slmbench.eval", STAGES_ABOVE, {}),
+        ("slmbench.train", ("slmbench.deploy", "slmbench.report", "slmbench.pipeline"), {}),
+        ("slmbench.deploy", ("slmbench.report", "slmbench.pipeline"), {}),
+        (
+            "slmbench.report",
+            (*MODEL_CODE, "slmbench.constrain", "slmbench.eval.runner", "slmbench.deploy"),
+            {},
+        ),
     ],
 )
 def test_stage_imports_stay_in_their_layer(stage, forbidden, allowed):
     modules = stage_modules(stage)
-    assert len(modules) > 3
+    assert len(modules) >= 3
     broken = {
         m: [name for name in offending(m, forbidden) if name not in allowed.get(m, ())]
         for m in modules
     }
     assert {m: names for m, names in broken.items() if names} == {}
+
+
+@pytest.mark.parametrize("module", [*SHARED, "slmbench.provenance"])
+def test_shared_modules_import_no_stage(module):
+    assert offending(module, (*STAGES, *STAGES_ABOVE)) == []
+
+
+def test_the_eval_runner_loads_no_specific_backend():
+    assert offending("slmbench.eval.runner", BACKEND_MODULES) == []
+
+
+def test_the_check_sees_import_module_strings(tmp_path):
+    path = tmp_path / "probe.py"
+    path.write_text('import importlib\nimportlib.import_module("slmbench.train.trainer")\n')
+    assert "slmbench.train.trainer" in direct_imports(path)
 
 
 def test_the_check_sees_lazy_and_indirect_imports():

@@ -8,13 +8,11 @@ import sys
 
 import pytest
 
+from slmbench.constrain.llama_grammar import grammar_schema
 from slmbench.errors import SlmbenchError
 from slmbench.models.base import GenerationRequest
-from slmbench.models.llamacpp_backend import (
-    LlamaCppBackend,
-    check_gguf_causal_lm,
-    grammar_schema,
-)
+from slmbench.models.gguf_files import check_gguf_causal_lm
+from slmbench.models.llamacpp_backend import LlamaCppBackend
 
 NAME_SCHEMA = {
     "type": "object",
@@ -28,8 +26,8 @@ def tiny_gguf(tiny_model_dir, tmp_path_factory):
     """The tiny random Llama written as an f32 GGUF, its tokenizer saved beside it."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from slmbench.decode.export import write_gguf
-    from slmbench.models.llamacpp_backend import tokenizer_dir_for
+    from slmbench.deploy.export import write_gguf
+    from slmbench.models.gguf_files import tokenizer_dir_for
 
     out = tmp_path_factory.mktemp("tiny-gguf") / "tiny.gguf"
     tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)

@@ -15,8 +15,8 @@ STAGE_CLIS = (
     "slmbench.models.cli",
     "slmbench.eval.cli",
     "slmbench.train.cli",
-    "slmbench.decode.cli",
-    "slmbench.decode.export_cli",
+    "slmbench.eval.bench_cli",
+    "slmbench.deploy.cli",
     "slmbench.report.cli",
     "slmbench.pipeline",
 )
@@ -30,13 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in STAGE_CLIS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name != name:
-                raise
-            continue  # stage not built yet
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from slmbench.models.base import DTYPE_HELP, DTYPE_NAMES
+from slmbench.models.base import BACKEND_NAMES, CONSTRAINED_MODES, DTYPE_HELP, DTYPE_NAMES
 from slmbench.prompts import PROMPT_STYLES
-
-BACKEND_NAMES = ("transformers", "openai", "llamacpp")
-CONSTRAINED_MODES = ("strict", "lenient")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -4,16 +4,8 @@ written at start and checked on resume), `predictions.jsonl` (appended per batch
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib.metadata
 import json
-import os
-import platform
-import resource
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 from slmbench.errors import DataError, SlmbenchError
 
@@ -35,89 +27,6 @@ IDENTITY_KEYS = (
     "dtype",
 )
 """Config keys that change what a run predicts: a folder holds one value of each."""
-VERSIONED_PACKAGES = (
-    "slmbench",
-    "torch",
-    "transformers",
-    "peft",
-    "accelerate",
-    "jsonschema",
-    "numpy",
-    "llguidance",
-    "llama_cpp_python",
-)
-
-
-def package_versions() -> dict[str, str]:
-    """Python and the installed versions of the packages that shape results."""
-    versions = {"python": platform.python_version()}
-    for name in VERSIONED_PACKAGES:
-        try:
-            versions[name] = importlib.metadata.version(name.replace("_", "-"))
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return versions
-
-
-def git_hash(start: Path | None = None) -> str:
-    """`git rev-parse HEAD` of the repository holding this package (or `start`), else
-    "unknown"."""
-    out = _git(["rev-parse", "HEAD"], start)
-    return out.strip() if out else "unknown"
-
-
-def git_dirty(start: Path | None = None) -> bool | None:
-    """Whether tracked files differ from HEAD (None outside a repository)."""
-    out = _git(["status", "--porcelain", "--untracked-files=no"], start)
-    return None if out is None else bool(out.strip())
-
-
-def _git(args: list[str], start: Path | None) -> str | None:
-    where = start or Path(__file__).resolve().parent
-    try:
-        done = subprocess.run(["git", *args], cwd=where, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout if done.returncode == 0 else None
-
-
-def hardware() -> dict[str, Any]:
-    """CPU model and counts, memory, OS: what latency figures depend on."""
-    info: dict[str, Any] = {
-        "machine": platform.machine(),
-        "system": f"{platform.system()} {platform.release()}",
-        "cpu": _cpu_model() or platform.processor() or "unknown",
-        "logical_cpus": os.cpu_count(),
-    }
-    try:
-        import psutil
-
-        info["physical_cpus"] = psutil.cpu_count(logical=False)
-        info["memory_gb"] = round(psutil.virtual_memory().total / 2**30, 1)
-    except ImportError:
-        pass
-    return info
-
-
-def _cpu_model() -> str | None:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        return None
-    return None
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (MB)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # Linux reports KiB, macOS bytes.
-    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
-
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def check_run_config(run_dir: Path, config: dict) -> None:
@@ -144,13 +53,6 @@ def check_run_config(run_dir: Path, config: dict) -> None:
         raise SlmbenchError(
             f"{run_dir} holds predictions but no {RUN_CONFIG}: not a resumable eval run"
         )
-
-
-def write_json(path: Path, obj: Any) -> None:
-    """Write JSON atomically (a crash never leaves half a file)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
 
 
 def read_predictions(path: Path, repair: bool = False) -> list[dict]:

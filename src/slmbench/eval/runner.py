@@ -16,13 +16,7 @@ from typing import Any
 from slmbench.data.rows import Row, file_sha256, read_rows
 from slmbench.data.schemas import SchemaInfo, load_schemas
 from slmbench.errors import DataError, SlmbenchError
-from slmbench.eval.results import (
-    PREDICTIONS,
-    RUN_CONFIG,
-    check_run_config,
-    read_predictions,
-    write_json,
-)
+from slmbench.eval.results import PREDICTIONS, RUN_CONFIG, check_run_config, read_predictions
 from slmbench.eval.scoring import score_output
 from slmbench.eval.summary import build_results, print_summary
 from slmbench.prompts import (
@@ -32,6 +26,7 @@ from slmbench.prompts import (
     build_prompt,
     format_answer,
 )
+from slmbench.provenance import write_json
 
 ANSWER_TOKEN_FACTOR = 1.5
 ANSWER_TOKEN_MARGIN = 16
@@ -249,16 +244,9 @@ def _base_model(adapter_dir: Path | None, recipe: dict | None) -> str:
 def _model_recipe(model: str) -> dict | None:
     """The train recipe behind a model given as --model: a full fine-tune's run folder (RUN or
     RUN/model), or a GGUF written by `slmbench export` (which stores the recipe in it)."""
-    path = Path(model).expanduser()
-    if path.is_file() and path.suffix == ".gguf":
-        from slmbench.models.llamacpp_backend import gguf_recipe
+    from slmbench.models.registry import model_recipe
 
-        return gguf_recipe(path)
-    if not path.is_dir():
-        return None
-    from slmbench.models.registry import read_recipe
-
-    return read_recipe(path)
+    return model_recipe(model)
 
 
 def _prompt_style(requested: str | None, recipe: dict | None) -> tuple[str, str]:

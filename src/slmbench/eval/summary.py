@@ -7,10 +7,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from slmbench.eval.aggregate import aggregate_errors, aggregate_metrics, quantiles
-from slmbench.eval.results import (
-    RESULTS_SCHEMA_VERSION,
-    git_dirty,
-    git_hash,
+from slmbench.eval.results import RESULTS_SCHEMA_VERSION
+from slmbench.provenance import (
+    git_provenance,
     hardware,
     now_iso,
     package_versions,
@@ -91,8 +90,7 @@ def build_results(
         "schema_version": RESULTS_SCHEMA_VERSION,
         "kind": "eval",
         "created": now_iso(),
-        "git_hash": git_hash(),
-        "git_dirty": git_dirty(),
+        **git_provenance(),
         "versions": package_versions(),
         "config": {key: config.get(key) for key in CONFIG_KEYS},
         "model": model,

@@ -5,6 +5,35 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+BACKENDS = {
+    "transformers": ("slmbench.models.hf_backend", "TransformersBackend"),
+    "openai": ("slmbench.models.openai_backend", "OpenAIBackend"),
+    "llamacpp": ("slmbench.models.llamacpp_backend", "LlamaCppBackend"),
+}
+"""Backend name -> (module, class), imported only when a backend is loaded
+(`slmbench.models.registry.load_backend`)."""
+BACKEND_NAMES = tuple(BACKENDS)
+CONSTRAINED_MODES = ("strict", "lenient")
+"""Schema-constrained decoding: `strict` fails a row whose schema does not compile, `lenient`
+decodes that row unconstrained. `off` (or None) is no constraint."""
+
+
+def constrained_mode(mode: str | None) -> str | None:
+    """A checked constrained mode: None for no constraint.
+
+    >>> constrained_mode("off"), constrained_mode("strict")
+    (None, 'strict')
+    """
+    if mode in (None, "off"):
+        return None
+    if mode not in CONSTRAINED_MODES:
+        from slmbench.errors import SlmbenchError
+
+        known = ", ".join(("off", *CONSTRAINED_MODES))
+        raise SlmbenchError(f"unknown constrained mode {mode!r} (known: {known})")
+    return mode
+
+
 DTYPE_NAMES = ("float32", "bfloat16", "int8-dynamic")
 """Weight dtypes the CLI offers (the transformers backend; llama.cpp files carry their own)."""
 DTYPE_HELP = (

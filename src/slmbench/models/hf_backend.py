@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import platform
 import time
@@ -18,9 +17,9 @@ from transformers import (
     StoppingCriteriaList,
 )
 
-from slmbench.decode.closing import CLOSING_TOKENS
+from slmbench.constrain.closing import CLOSING_TOKENS
 from slmbench.errors import SlmbenchError
-from slmbench.models.base import Generation, GenerationRequest
+from slmbench.models.base import Generation, GenerationRequest, constrained_mode
 from slmbench.models.registry import (
     WEIGHT_SUFFIXES,
     adapter_base_model,
@@ -40,7 +39,6 @@ DTYPES = {
 """Weight dtypes; `int8-dynamic` loads fp32, then quantises every linear layer's weights to
 int8 with activations quantised on the fly (torch's dynamic quantisation, CPU only)."""
 DEVICES = ("cpu", "cuda", "auto")
-CONSTRAINED_MODES = ("off", "strict", "lenient")
 WARMUP_SCHEMA = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 
@@ -62,11 +60,7 @@ class TransformersBackend:
     ) -> None:
         if dtype not in DTYPES:
             raise SlmbenchError(f"unknown dtype {dtype!r} (known: {', '.join(DTYPES)})")
-        if constrained not in (None, *CONSTRAINED_MODES):
-            raise SlmbenchError(
-                f"unknown constrained mode {constrained!r} (known: {', '.join(CONSTRAINED_MODES)})"
-            )
-        self.constrained = None if constrained == "off" else constrained
+        self.constrained = constrained_mode(constrained)
         self.threads = threads or available_cores()
         torch.set_num_threads(self.threads)
         self.device = pick_device(device)
@@ -217,13 +211,9 @@ class TransformersBackend:
     def _schema_processor(self, requests: list[GenerationRequest]):
         if self.constrained is None or all(r.schema is None for r in requests):
             return None
-        try:
-            module = importlib.import_module("slmbench.decode.constrained")
-        except ImportError as e:
-            raise SlmbenchError(
-                f"constrained decoding is not available (slmbench.decode.constrained: {e})"
-            ) from e
-        return module.SchemaLogitsProcessor(
+        from slmbench.constrain.processor import SchemaLogitsProcessor
+
+        return SchemaLogitsProcessor(
             self.tokenizer,
             schemas=[r.schema for r in requests],
             lenient=self.constrained == "lenient",

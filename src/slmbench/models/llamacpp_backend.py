@@ -9,7 +9,6 @@ llama.cpp's own grammar engine (`LlamaGrammar.from_json_schema`).
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import os
 import re
@@ -21,154 +20,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from slmbench.constrain.grammar import DEFAULT_MAX_ITEMS, schema_label
+from slmbench.constrain.llama_grammar import grammar_schema
 from slmbench.errors import SlmbenchError
 from slmbench.jsontext import json_value_end
-from slmbench.models.base import Generation, GenerationRequest
+from slmbench.models.base import Generation, GenerationRequest, constrained_mode
+from slmbench.models.gguf_files import check_gguf_causal_lm, file_type_name, tokenizer_dir_for
 
 LLAMA_CPP_VERSION = "0.3.36"
 LLAMA_CPP_INSTALL = (
     'CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" '
     f"pip install llama-cpp-python=={LLAMA_CPP_VERSION} (builds from source, a few minutes)"
 )
-CONSTRAINED_MODES = ("strict", "lenient")
 WARMUP_SCHEMA = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
-DEFAULT_MAX_ITEMS = 50  # as the transformers backend's constraint (slmbench.decode.grammar)
+
+
 # Architectures that llama.cpp loads from GGUF but that do not generate text on their own.
-NOT_CAUSAL_LM = {
-    "bert", "nomic-bert", "nomic-bert-moe", "neo-bert", "jina-bert-v2", "jina-bert-v3",
-    "modern-bert", "eurobert", "t5", "t5encoder", "clip", "wavtokenizer-dec",
-}  # fmt: skip
-# String formats whose llama.cpp grammar is stricter than the data (a timezone is required,
-# at most 3 fractional digits): left unconstrained so the model writes what it was taught.
-LOOSENED_FORMATS = {"date-time", "time"}
-
-
-def tokenizer_dir_for(gguf_path: str | Path) -> Path:
-    """The HF tokenizer folder that `slmbench export` saves beside a GGUF file.
-
-    >>> tokenizer_dir_for("runs/a/gguf/model-q8_0.gguf").as_posix()
-    'runs/a/gguf/model-q8_0.tokenizer'
-    """
-    return Path(gguf_path).with_suffix(".tokenizer")
-
-
-def grammar_schema(
-    schema: dict, max_items: int = DEFAULT_MAX_ITEMS, keep_patterns: bool = True
-) -> dict:
-    """The schema given to llama.cpp's grammar compiler: arrays get a `maxItems` bound (an
-    unbounded list can loop inside the grammar until the token cap), formats stricter than
-    the data are dropped, and so are string `pattern`s unless `keep_patterns`. The input is
-    not modified.
-
-    >>> grammar_schema({"type": "object", "properties": {
-    ...     "tags": {"type": "array", "items": {"type": "string", "format": "date-time"}},
-    ...     "ids": {"type": "array", "maxItems": 3, "items": {"type": "string"}}}}, 10)
-    ... # doctest: +NORMALIZE_WHITESPACE
-    {'type': 'object', 'properties': {'tags': {'type': 'array',
-      'items': {'type': 'string'}, 'maxItems': 10},
-      'ids': {'type': 'array', 'maxItems': 3, 'items': {'type': 'string'}}}}
-    """
-    out = copy.deepcopy(schema)
-
-    def visit(node: Any) -> None:
-        if isinstance(node, list):
-            for item in node:
-                visit(item)
-            return
-        if not isinstance(node, dict):
-            return
-        if node.get("format") in LOOSENED_FORMATS:
-            del node["format"]
-        if not keep_patterns and isinstance(node.get("pattern"), str):
-            del node["pattern"]
-        kind = node.get("type")
-        if (kind == "array" or (isinstance(kind, list) and "array" in kind)) and (
-            "maxItems" not in node
-        ):
-            node["maxItems"] = max_items
-        for key, value in node.items():
-            if key not in ("enum", "const", "default", "examples"):
-                visit(value)
-
-    visit(out)
-    return out
-
-
-def schema_label(schema: dict) -> str:
-    """A short name for a schema in error messages.
-
-    >>> schema_label({"title": "invoice", "type": "object"})
-    "'invoice'"
-    >>> schema_label({"type": "object", "properties": {"a": {}, "b": {}}})
-    'with properties a, b'
-    """
-    for key in ("title", "$id"):
-        if isinstance(schema.get(key), str):
-            return repr(schema[key])
-    props = schema.get("properties")
-    if isinstance(props, dict) and props:
-        return "with properties " + ", ".join(list(props)[:6])
-    return json.dumps(schema)[:80]
-
-
-def check_gguf_causal_lm(path: Path) -> dict[str, Any]:
-    """Metadata (`architecture`, `file_type`, `recipe`) of a GGUF file that holds a decoder LM;
-    a clear error for anything else."""
-    with path.open("rb") as f:
-        magic = f.read(4)
-    if magic != b"GGUF":
-        raise SlmbenchError(f"{path} is not a GGUF file (the llamacpp backend runs .gguf models)")
-    from gguf import GGUFReader
-
-    try:
-        reader = GGUFReader(path)
-    except Exception as e:  # noqa: BLE001 - a corrupt file is the user's to fix, in one line
-        raise SlmbenchError(f"{path}: unreadable GGUF ({e})") from None
-
-    def field(key: str) -> Any:
-        value = reader.fields.get(key)
-        return value.contents() if value is not None else None
-
-    arch, kind = field("general.architecture"), field("general.type")
-    if not arch:
-        raise SlmbenchError(f"{path}: GGUF without general.architecture: not a model")
-    if kind not in (None, "model"):
-        raise SlmbenchError(f"{path}: GGUF of type {kind!r}, not a model (LoRA or projector?)")
-    if arch in NOT_CAUSAL_LM:
-        raise SlmbenchError(f"{path}: architecture {arch!r} is not a causal (text-generating) LM")
-    if not any(t.name == "token_embd.weight" for t in reader.tensors):
-        raise SlmbenchError(f"{path}: no token embedding tensor: not a causal LM")
-    return {
-        "architecture": arch,
-        "file_type": field("general.file_type"),
-        "recipe": field("slmbench.recipe"),
-    }
-
-
-def gguf_recipe(path: str | Path) -> dict | None:
-    """The train recipe that `slmbench export` stored in a GGUF (`slmbench.recipe`), if any:
-    how eval finds the prompt style a GGUF model was trained with."""
-    recipe = check_gguf_causal_lm(Path(path)).get("recipe")
-    return json.loads(recipe) if recipe else None
-
-
-def file_type_name(code: int | None) -> str:
-    """`general.file_type` as a dtype label.
-
-    >>> file_type_name(3), file_type_name(0), file_type_name(None)
-    ('q4_1', 'f32', 'unknown')
-    """
-    if code is None:
-        return "unknown"
-    from gguf import LlamaFileType
-
-    try:
-        name = LlamaFileType(code).name
-    except ValueError:
-        return f"type{code}"
-    return name.removeprefix("MOSTLY_").removeprefix("ALL_").lower()
-
-
 @dataclass
 class CapturedStderr:
     lines: list[str] = field(default_factory=list)
@@ -230,8 +97,7 @@ class LlamaCppBackend:
                 "the llamacpp backend runs GGUF files and cannot apply an adapter: run "
                 f"`slmbench export {adapter} --format gguf` and pass the .gguf as --model"
             )
-        if constrained not in (None, *CONSTRAINED_MODES):
-            raise SlmbenchError(f"constrained must be strict or lenient, not {constrained!r}")
+        constrained = constrained_mode(constrained)
         self.model_name, self.path, tokenizer_dir = _resolve_gguf(model)
         self.gguf_meta = check_gguf_causal_lm(self.path)
         # ggml's OpenMP threads otherwise spin between graph runs: on a busy CPU (more threads

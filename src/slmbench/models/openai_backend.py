@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from slmbench.errors import SlmbenchError
-from slmbench.models.base import Generation, GenerationRequest
+from slmbench.models.base import Generation, GenerationRequest, constrained_mode
 from slmbench.models.stopping import JsonWatcher
-
-CONSTRAINED_MODES = ("off", "strict", "lenient")
 
 
 class OpenAIBackend:
@@ -45,10 +43,7 @@ class OpenAIBackend:
             raise SlmbenchError("the openai backend needs --model (the server's model name)")
         if not base_url:
             raise SlmbenchError("the openai backend needs --base-url (e.g. http://127.0.0.1:8000)")
-        if constrained not in (None, *CONSTRAINED_MODES):
-            raise SlmbenchError(
-                f"unknown constrained mode {constrained!r} (known: {', '.join(CONSTRAINED_MODES)})"
-            )
+        constrained = constrained_mode(constrained)
         self.model = str(model)
         self.base_url = base_url.rstrip("/")
         parsed = urllib.parse.urlsplit(self.base_url)

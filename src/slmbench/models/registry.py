@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from slmbench.errors import SlmbenchError
+from slmbench.models.base import BACKENDS
 from slmbench.models.embedded import EMBEDDED_NAME, EMBEDDED_PACKAGE, embedded_model_dir
 
 if TYPE_CHECKING:
@@ -79,12 +80,6 @@ MODELS: dict[str, ModelSpec] = {
             source="hub",
         ),
     )
-}
-
-BACKENDS = {
-    "transformers": ("slmbench.models.hf_backend", "TransformersBackend"),
-    "openai": ("slmbench.models.openai_backend", "OpenAIBackend"),
-    "llamacpp": ("slmbench.models.llamacpp_backend", "LlamaCppBackend"),
 }
 
 
@@ -249,6 +244,17 @@ def read_recipe(run_dir: str | Path) -> dict | None:
             except json.JSONDecodeError as e:
                 raise SlmbenchError(f"{recipe}:{e.lineno}: invalid JSON ({e.msg})") from None
     return None
+
+
+def model_recipe(model: str | Path) -> dict | None:
+    """The train recipe behind a model path: a full fine-tune's run folder (RUN or RUN/model), or
+    a GGUF written by `slmbench export` (which stores the recipe in it); None for anything else."""
+    path = Path(model).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        from slmbench.models.gguf_files import gguf_recipe
+
+        return gguf_recipe(path)
+    return read_recipe(path) if path.is_dir() else None
 
 
 def adapter_base_model(adapter_dir: Path, recipe: dict | None) -> str:

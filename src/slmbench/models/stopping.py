@@ -19,7 +19,7 @@ from slmbench.jsontext import json_value_end
 STOP_EOS, STOP_JSON, STOP_LIMIT = "eos", "json", "limit"
 STOP_CLOSED = "closed"
 """A constrained row that reached its cap with its JSON open and was closed after it
-(`slmbench.decode.closing`)."""
+(`slmbench.constrain.closing`)."""
 
 
 class JsonWatcher:

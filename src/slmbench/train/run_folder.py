@@ -129,7 +129,7 @@ class RunFolder:
     ) -> dict[str, Any]:
         """Write train_meta.json for a starting (or resuming) session; keeps the earlier
         sessions' creation date and wall time."""
-        from slmbench.eval.results import git_hash, hardware, now_iso, package_versions
+        from slmbench.provenance import git_provenance, hardware, now_iso, package_versions
 
         previous = self.read_meta()
         recipe = request.recipe
@@ -138,7 +138,7 @@ class RunFolder:
             "kind": "train",
             "status": "running",
             "created": previous.get("created") or now_iso(),
-            "git_hash": git_hash(),
+            **git_provenance(),
             "versions": package_versions(),
             "hardware": hardware(),
             "base_model": request.model,
@@ -216,6 +216,6 @@ class RunFolder:
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    from slmbench.eval.results import write_json
+    from slmbench.provenance import write_json
 
     write_json(path, obj)

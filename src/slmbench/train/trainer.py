@@ -403,7 +403,7 @@ def _last_eval(history: list[dict]) -> dict:
 
 
 def _now() -> str:
-    from slmbench.eval.results import now_iso
+    from slmbench.provenance import now_iso
 
     return now_iso()
 

@@ -25,11 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from slmbench.errors import SlmbenchError
-from slmbench.models.llamacpp_backend import (
-    LLAMA_CPP_INSTALL,
-    captured_stderr,
-    tokenizer_dir_for,
-)
+from slmbench.models.gguf_files import tokenizer_dir_for
+from slmbench.models.llamacpp_backend import LLAMA_CPP_INSTALL, captured_stderr
 
 QUANTS = ("f32", "f16", "q8_0", "q4_k_m")
 DEFAULT_QUANT = "q8_0"

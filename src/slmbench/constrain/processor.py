@@ -9,7 +9,7 @@ complete, its grammar admits only EOS, so generation stops there.
 Use one processor per `generate` call, then read `status` (per row: "on", "off" = no schema,
 "fallback" = schema not compilable, lenient mode), `errors` (the reasons) and `closing` (rows
 still decoding at their `close_at`, whose masks closing mode narrowed from then on:
-`slmbench.decode.closing`). A caller that stops a row itself (e.g. at its own token cap) calls
+`slmbench.constrain.closing`). A caller that stops a row itself (e.g. at its own token cap) calls
 `release(row)`.
 """
 
@@ -22,13 +22,13 @@ import numpy as np
 import torch
 from transformers import LogitsProcessor
 
-from slmbench.decode.closing import (
+from slmbench.constrain.closing import (
     CLOSING_TOKENS,
     StringTracker,
     TokenClasses,
     token_pieces_and_classes,
 )
-from slmbench.decode.grammar import (
+from slmbench.constrain.grammar import (
     DEFAULT_MAX_ITEMS,
     DEFAULT_MAX_STRING_CHARS,
     GrammarError,

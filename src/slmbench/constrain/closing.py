@@ -1,7 +1,7 @@
 """Closing mode: how a constrained row that reaches its token budget with its JSON still open
 is brought to a complete, schema-valid end instead of being cut off.
 
-The grammar bounds every string and array (see `slmbench.decode.grammar`), but a looping model
+The grammar bounds every string and array (see `slmbench.constrain.grammar`), but a looping model
 can still spend its whole budget inside one of them (a phone number repeated 30 times). From
 its budget on, such a row gets up to `CLOSING_TOKENS` more tokens in which, among the tokens
 the grammar allows, it takes the first class that is allowed of:

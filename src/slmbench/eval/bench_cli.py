@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from slmbench.models.base import DTYPE_HELP, DTYPE_NAMES
+from slmbench.models.base import BACKEND_NAMES, CONSTRAINED_MODES, DTYPE_HELP, DTYPE_NAMES
 from slmbench.prompts import PROMPT_STYLES
-
-BACKEND_NAMES = ("transformers", "llamacpp", "openai")
-CONSTRAINED_MODES = ("strict", "lenient")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_bench_command(args: argparse.Namespace) -> int:
-    from slmbench.decode.bench import BenchOptions, run_bench
+    from slmbench.eval.bench import BenchOptions, run_bench
 
     run_bench(
         BenchOptions(

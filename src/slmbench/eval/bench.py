@@ -171,8 +171,8 @@ def run_bench(
 ) -> dict:
     """Run the bench, write `opts.out` (and the Markdown row); return the result."""
     from slmbench.data.schemas import load_schemas
-    from slmbench.eval.results import (
-        git_hash,
+    from slmbench.provenance import (
+        git_provenance,
         hardware,
         now_iso,
         package_versions,
@@ -214,7 +214,7 @@ def run_bench(
         "schema_version": 1,
         "kind": "bench",
         "created": now_iso(),
-        "git_hash": git_hash(),
+        **git_provenance(),
         "versions": package_versions(),
         "config": {**asdict(opts), "prompt_style": style},
         "model": info,

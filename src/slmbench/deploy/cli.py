@@ -6,7 +6,7 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from slmbench.decode.export import DEFAULT_QUANT, QUANTS
+    from slmbench.deploy.export import DEFAULT_QUANT, QUANTS
 
     parser = sub.add_parser(
         "export",
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from slmbench.decode.export import export_gguf
+    from slmbench.deploy.export import export_gguf
 
     result = export_gguf(args.run_dir, args.out, args.quant)
     size_mb = result.size_bytes / 1e6

@@ -1,0 +1,1 @@
+"""deploy: export a trained model for edge runtimes (GGUF for llama.cpp)."""
