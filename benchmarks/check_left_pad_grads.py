@@ -5,7 +5,7 @@ A random Llama with the SmolLM2-135M shapes (2 of its 30 layers) and LoRA on eve
 layer gets a batch of four rows of 40 to 300 tokens, the answer the last 20 of each:
   right:    right padding, whole-sequence logits (the reference)
   left-2d:  left padding, answer-span logits, transformers' mask from the 2D padding mask
-Real training on an H200 had NaN gradients with left padding (results/gpu-left-pad/); this
+Real training on an H200 had NaN gradients with left padding (experiments/gpu-left-pad/); this
 check did not reproduce them there, so the NaN needs more than this batch shows.
     python benchmarks/check_left_pad_grads.py
 """

@@ -1,4 +1,13 @@
-"""Shared fixtures: the real SmolLM2 tokenizer and a tiny random 2-layer Llama built on it."""
+"""Shared fixtures and the test tiers (CONTRIBUTING.md, "Test tiers").
+
+- `tokenizer`: the tiny byte-level BPE in tests/assets/tiny-tokenizer (1024 tokens, SmolLM2's
+  special tokens, chat template and pre-tokenizer); `tiny_model_dir`: a random 2-layer Llama
+  on it. Both load in well under a second and need no model download or conversion.
+- `real_tokenizer`, `embedded_dir`: the real embedded SmolLM2-135M (its GGUF dequantised on
+  first use). A test that asks for either is marked `slow` here, so the default `pytest` (the
+  fast tier) leaves it out; `scripts/test.sh` runs every tier. A fast test that reaches the
+  real model anyway fails, naming the fix.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +16,32 @@ from pathlib import Path
 import pytest
 
 SHARED_V3 = Path(__file__).resolve().parents[1].parent / "shared" / "edgejson_v3"
+TINY_TOKENIZER = Path(__file__).resolve().parent / "assets" / "tiny-tokenizer"
+REAL_MODEL_FIXTURES = ("embedded_dir", "real_tokenizer")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(name in getattr(item, "fixturenames", ()) for name in REAL_MODEL_FIXTURES):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests_load_no_real_model(request, monkeypatch):
+    """A test outside the slow tier that reaches the real model fails at once, saying so."""
+    if request.node.get_closest_marker("slow"):
+        return
+    from slmbench.models import embedded, registry
+
+    def refuse(*args, **kwargs):
+        pytest.fail(
+            f"{request.node.nodeid} loads the real embedded model: use the tiny `tokenizer` / "
+            "`tiny_model_dir`, or mark it @pytest.mark.slow (CONTRIBUTING.md, Test tiers)",
+            pytrace=False,
+        )
+
+    monkeypatch.setattr(embedded, "embedded_model_dir", refuse)
+    monkeypatch.setattr(registry, "embedded_model_dir", refuse)
 
 
 @pytest.fixture(scope="session")
@@ -18,15 +53,31 @@ def embedded_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def tokenizer(embedded_dir):
+def real_tokenizer(embedded_dir):
+    """The embedded model's tokenizer (49,152 tokens): for tests of real-token behaviour."""
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(embedded_dir)
 
 
 @pytest.fixture(scope="session")
+def tokenizer():
+    """The tiny test tokenizer (tests/assets/make_tiny_tokenizer.py rebuilds it)."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(TINY_TOKENIZER)
+
+
+@pytest.fixture(scope="session", params=["tiny", pytest.param("real", marks=pytest.mark.slow)])
+def each_tokenizer(request):
+    """The tiny tokenizer (fast tier), then the real one (slow tier): for checks whose outcome
+    could depend on the vocabulary (grammar masks, answer tokens, EOS)."""
+    return request.getfixturevalue("tokenizer" if request.param == "tiny" else "real_tokenizer")
+
+
+@pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory, tokenizer) -> Path:
-    """A random Llama (2 layers, hidden 32) with the SmolLM2 tokenizer, saved as a HF folder."""
+    """A random Llama (2 layers, hidden 32) with the tiny tokenizer, saved as a HF folder."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -49,6 +100,24 @@ def tiny_model_dir(tmp_path_factory, tokenizer) -> Path:
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf_export():
+    """Lets `slmbench export` write the tiny tokenizer: llama.cpp knows a pre-tokenizer by
+    the hash of the token ids of a probe text (`deploy.export.PRE_TOKENIZERS`), and the tiny
+    vocabulary has its own ids for what is, by construction, SmolLM2's pre-tokenizer."""
+    import hashlib
+
+    from transformers import AutoTokenizer
+
+    from slmbench.deploy import export
+
+    ids = AutoTokenizer.from_pretrained(TINY_TOKENIZER).encode(export.PRE_TOKENIZER_PROBE)
+    digest = hashlib.sha256(str(ids).encode()).hexdigest()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(export.PRE_TOKENIZERS, digest, "smollm")
+        yield
 
 
 @pytest.fixture(scope="session")

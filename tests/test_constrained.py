@@ -108,7 +108,7 @@ def validator(schema: dict) -> jsonschema.Draft7Validator:
 # --- the grammar describes exactly what format_answer writes ---------------------------------
 
 
-def test_grammar_accepts_format_answer_and_rejects_other_spellings(tokenizer):
+def test_grammar_accepts_format_answer_and_rejects_other_spellings(each_tokenizer):
     gold = {
         "order_id": 'Ö-12 "quoted"\nline',
         "placed_at": "2005-07-03T17:42:53.545351",
@@ -116,37 +116,43 @@ def test_grammar_accepts_format_answer_and_rejects_other_spellings(tokenizer):
         "items": [{"sku": "a/b", "qty": 2, "price": 9.5}, {"sku": "日本", "qty": 1}],
         "notes": None,
     }
-    assert accepts(tokenizer, ORDER, format_answer(gold))
-    assert accepts(tokenizer, ORDER, " " + format_answer(gold))  # the paper style's prefix
-    assert accepts(tokenizer, ORDER, format_answer({**gold, "placed_at": "2005-07-03T17:42:53Z"}))
+    assert accepts(each_tokenizer, ORDER, format_answer(gold))
+    assert accepts(each_tokenizer, ORDER, " " + format_answer(gold))  # the paper style's prefix
+    assert accepts(
+        each_tokenizer, ORDER, format_answer({**gold, "placed_at": "2005-07-03T17:42:53Z"})
+    )
     compact = json.dumps(gold, ensure_ascii=False, separators=(",", ":"))
     pretty = json.dumps(gold, ensure_ascii=False, indent=1)
     ascii_escaped = json.dumps(gold)
     swapped = format_answer({"placed_at": gold["placed_at"], **gold})
     for wrong in (compact, pretty, ascii_escaped, swapped, format_answer(gold) + " "):
-        assert not accepts(tokenizer, ORDER, wrong), wrong
-    assert not accepts(tokenizer, ORDER, format_answer({**gold, "extra": 1}))
+        assert not accepts(each_tokenizer, ORDER, wrong), wrong
+    assert not accepts(each_tokenizer, ORDER, format_answer({**gold, "extra": 1}))
     assert not accepts(
-        tokenizer, CONTACT, format_answer({"name": "A", "email": "a@b.c", "born": "2023-02-29"})
+        each_tokenizer,
+        CONTACT,
+        format_answer({"name": "A", "email": "a@b.c", "born": "2023-02-29"}),
     )
     assert accepts(
-        tokenizer, CONTACT, format_answer({"name": "A", "email": "a@b.c", "born": "2024-02-29"})
+        each_tokenizer,
+        CONTACT,
+        format_answer({"name": "A", "email": "a@b.c", "born": "2024-02-29"}),
     )
 
 
-def test_v3_gold_answers_are_accepted(tokenizer, v3_dir):
+def test_v3_gold_answers_are_accepted(each_tokenizer, v3_dir):
     schemas = {p.stem: json.loads(p.read_text()) for p in (v3_dir / "schemas").glob("*/*.json")}
     rows = [json.loads(line) for line in (v3_dir / "train.jsonl").read_text().splitlines()]
     rejected = []
     for row in rows[::5]:
         schema = schemas[row.get("schema_id") or row["schema_name"]]
         gold = in_schema_order(row["expected_output"], schema)
-        if not accepts(tokenizer, schema, format_answer(gold)):
+        if not accepts(each_tokenizer, schema, format_answer(gold)):
             rejected.append(row["id"])
     assert rejected == []
 
 
-def test_generated_gold_answers_are_accepted(tokenizer):
+def test_generated_gold_answers_are_accepted(each_tokenizer):
     from slmbench.data.generate import build_rows
     from slmbench.data.schemas import load_schemas
 
@@ -158,12 +164,14 @@ def test_generated_gold_answers_are_accepted(tokenizer):
     rejected = [
         row.id
         for row in rows
-        if not accepts(tokenizer, schemas[row.schema_id].schema, format_answer(row.expected_output))
+        if not accepts(
+            each_tokenizer, schemas[row.schema_id].schema, format_answer(row.expected_output)
+        )
     ]
     assert rejected == []
 
 
-def test_packaged_schemas_compile(tokenizer):
+def test_packaged_schemas_compile(each_tokenizer):
     from slmbench.data.schemas import load_schemas
 
     try:
@@ -171,7 +179,7 @@ def test_packaged_schemas_compile(tokenizer):
     except SlmbenchError:
         pytest.skip("no packaged schemas yet")
     for info in schemas.values():
-        compiled = compile_schema(info.schema, tokenizer)
+        compiled = compile_schema(info.schema, each_tokenizer)
         assert compiled.schema_label
 
 
@@ -194,32 +202,32 @@ def test_unsupported_schema_error_names_schema_and_keyword(tokenizer):
 # --- the logits processor ---------------------------------------------------------------------
 
 
-def test_processor_masks_rows_and_handles_release_and_rejected_tokens(tokenizer):
+def test_processor_masks_rows_and_handles_release_and_rejected_tokens(each_tokenizer):
     import torch
 
     from slmbench.constrain.processor import SchemaLogitsProcessor
 
-    vocab = len(tokenizer)
-    brace = tokenizer.convert_tokens_to_ids("{")
-    letter = tokenizer("x", add_special_tokens=False)["input_ids"][0]
+    vocab = len(each_tokenizer)
+    brace = each_tokenizer.convert_tokens_to_ids("{")
+    letter = each_tokenizer("x", add_special_tokens=False)["input_ids"][0]
     prompt = torch.tensor([[5, 6], [5, 6]])
 
     def step(processor, ids):
         return processor(ids, torch.zeros(2, vocab))
 
-    processor = SchemaLogitsProcessor(tokenizer, [CONTACT, None])
+    processor = SchemaLogitsProcessor(each_tokenizer, [CONTACT, None])
     scores = step(processor, prompt)
     assert scores[0, brace] == 0 and scores[0, letter] == float("-inf")
     assert bool(torch.isfinite(scores[1]).all())
     processor.release(0)  # the caller stopped row 0: padding may follow, no constraint applies
-    pad = torch.tensor([[tokenizer.pad_token_id], [letter]])
+    pad = torch.tensor([[each_tokenizer.pad_token_id], [letter]])
     assert bool(torch.isfinite(step(processor, torch.cat([prompt, pad], dim=1))).all())
 
-    strict = SchemaLogitsProcessor(tokenizer, [CONTACT, None])
+    strict = SchemaLogitsProcessor(each_tokenizer, [CONTACT, None])
     step(strict, prompt)
     with pytest.raises(SlmbenchError, match="batch row 0"):
         step(strict, torch.cat([prompt, torch.tensor([[letter], [letter]])], dim=1))
-    lenient = SchemaLogitsProcessor(tokenizer, [CONTACT, None], lenient=True)
+    lenient = SchemaLogitsProcessor(each_tokenizer, [CONTACT, None], lenient=True)
     step(lenient, prompt)
     step(lenient, torch.cat([prompt, torch.tensor([[letter], [letter]])], dim=1))
     assert lenient.status == ["fallback", "off"] and lenient.errors[0]
@@ -345,13 +353,13 @@ def processor_closing_tokens() -> int:
     return CLOSING_TOKENS
 
 
-def test_gpu_converted_tokenizer_still_gets_byte_level_masks(tokenizer):
+def test_gpu_converted_tokenizer_still_gets_byte_level_masks(each_tokenizer):
     """transformers 5.17 (the GPU image) converts the GGUF's byte-level BPE into a spec that
     also claims byte fallback; llguidance must still see `Ġ` as a space."""
     from tokenizers import Tokenizer
     from transformers import PreTrainedTokenizerFast
 
-    spec = json.loads(tokenizer.backend_tokenizer.to_str())
+    spec = json.loads(each_tokenizer.backend_tokenizer.to_str())
     spec["model"]["byte_fallback"] = True
     spec["decoder"] = {
         "type": "Sequence",
@@ -363,9 +371,9 @@ def test_gpu_converted_tokenizer_still_gets_byte_level_masks(tokenizer):
         ],
     }
     gpu = PreTrainedTokenizerFast(
-        tokenizer_object=Tokenizer.from_str(json.dumps(spec)), eos_token=tokenizer.eos_token
+        tokenizer_object=Tokenizer.from_str(json.dumps(spec)), eos_token=each_tokenizer.eos_token
     )
     answer = format_answer({"name": "Ada Lovelace", "email": "ada@example.org", "vip": True})
     ids = gpu(answer, add_special_tokens=False).input_ids
-    assert ids == tokenizer(answer, add_special_tokens=False).input_ids  # encoding unchanged
+    assert ids == each_tokenizer(answer, add_special_tokens=False).input_ids  # encoding unchanged
     assert accepts(gpu, CONTACT, answer)

@@ -78,7 +78,9 @@ def test_missing_field(tmp_path, schema_dir, capsys):
 def test_unknown_schema_id_lists_known_ones(tmp_path, schema_dir, capsys):
     data = tmp_path / "d.jsonl"
     data.write_text(json.dumps({**ROW, "schema_id": "tagz"}) + "\n")
-    code, _, err = run_cli(["data", "stats", str(data), "--schemas", str(schema_dir)], capsys)
+    # --no-tokens: the fast tier loads no real tokenizer (see CONTRIBUTING.md, "Test tiers").
+    argv = ["data", "stats", str(data), "--schemas", str(schema_dir), "--no-tokens"]
+    code, _, err = run_cli(argv, capsys)
     assert code == 2
     assert_one_line_error(err, f"{data}:1: unknown schema id 'tagz' (known: colors, tags)")
 
@@ -169,6 +171,7 @@ def test_v3_rows_load_with_tiers(v3_dir):
     assert set(tiers) == set(TIERS) and sum(tiers.values()) == 629
 
 
+@pytest.mark.slow  # `data stats` counts tokens with the embedded model's tokenizer
 def test_v3_validate_and_stats_run(v3_dir, capsys):
     args = [str(v3_dir / "train.jsonl"), "--schemas", str(v3_dir / "schemas")]
     code, out, _ = run_cli(["data", "validate", *args, "--max-failures", "0"], capsys)

@@ -209,6 +209,40 @@ def test_run_folder_follows_the_contract(data_file, schema_dir, tmp_path):
     assert backend.warmed == 1
 
 
+def test_results_json_has_exactly_the_contracts_keys(data_file, schema_dir, tmp_path):
+    """What the runner writes, key by key and at every depth, is `slmbench.results_contract`
+    (CONTRIBUTING.md, "The results contract"), with the run's name, task and diff hash."""
+    from slmbench import results_contract as contract
+
+    evaluate(data_file, schema_dir, tmp_path / "run", batch_size=4, name="scripted-run")
+    saved = json.loads((tmp_path / "run" / RESULTS).read_text())
+    assert contract.problems(saved) == []
+    required, optional = contract.keys(contract.ResultsJson)
+    assert saved.keys() == required | optional  # the runner writes the optional keys too
+    assert (saved["name"], saved["task"]) == ("scripted-run", contract.DEFAULT_TASK)
+    assert saved["schema_version"] == contract.RESULTS_SCHEMA_VERSION
+    assert "git_diff_sha256" in saved and set(saved["metrics"]["overall"]) == set(METRICS)
+    # The check fails on a missing key and on a key the contract does not know.
+    del saved["metrics"]["by_tier"]["simple"]["json_exact"]
+    saved["latency"]["speed"] = 1
+    assert contract.problems(saved) == [
+        "results.json.latency: unknown key 'speed'",
+        "results.json.metrics.by_tier.simple: missing key 'json_exact'",
+    ]
+
+
+def test_every_key_of_the_contract_is_documented():
+    from slmbench import results_contract as contract
+    from slmbench.options import field_docs
+
+    kinds = [contract.ResultsJson, contract.EvalConfig, contract.ModelRecord, contract.Latency]
+    kinds += [contract.DatasetRecord, contract.Metrics, contract.Errors, contract.Interval]
+    kinds += [contract.MetricTable, contract.ErrorCounts, contract.Quantiles]
+    for kind in kinds:
+        required, optional = contract.keys(kind)
+        assert set(field_docs(kind)) == required | optional, kind.__name__
+
+
 def test_chat_prompts_go_as_messages_without_a_tokenizer(data_file, schema_dir, tmp_path):
     _, backend = evaluate(data_file, schema_dir, tmp_path / "run", limit=3)
     request = backend.requests[0][0]

@@ -48,7 +48,7 @@ def merged_model(lora_run, tiny_model_dir):
 
 
 @pytest.fixture(scope="module")
-def exported(lora_run, tmp_path_factory):
+def exported(lora_run, tmp_path_factory, tiny_gguf_export):
     """quant -> exported GGUF path, written once per quantisation."""
     from slmbench.deploy.export import export_gguf
 
@@ -92,7 +92,7 @@ def test_f32_export_reloads_in_transformers_with_identical_logits(exported, merg
     reloaded = AutoModelForCausalLM.from_pretrained(
         path.parent, gguf_file=path.name, dtype=torch.float32
     ).eval()
-    ids = torch.tensor([[1, 5, 200, 3000, 40000, 17, 2]])
+    ids = torch.tensor([[1, 5, 200, 300, 1000, 17, 2]])
     with torch.no_grad():
         expected, got = merged_model(ids).logits, reloaded(ids).logits
     assert torch.allclose(expected, got, atol=1e-6)
@@ -127,7 +127,7 @@ def test_q8_0_export_metadata_tensor_types_and_tokenizer(exported, lora_run, tok
     assert saved.encode(PROMPT_TEXTS[1]) == tokenizer.encode(PROMPT_TEXTS[1])
 
 
-def test_export_of_full_fine_tune_run(tiny_model_dir, tmp_path):
+def test_export_of_full_fine_tune_run(tiny_model_dir, tmp_path, tiny_gguf_export):
     from gguf import GGUFReader
 
     run = tmp_path / "full-run"
@@ -159,7 +159,7 @@ def test_unsupported_architecture_is_a_clear_error(tmp_path, tokenizer):
         export_gguf(tmp_path, tmp_path / "out.gguf", "f32", progress=False)
 
 
-def test_qwen2_export_keeps_biases_and_unpermuted_rope(tmp_path, tokenizer):
+def test_qwen2_export_keeps_biases_and_unpermuted_rope(tmp_path, tokenizer, tiny_gguf_export):
     """Qwen2 (the paper's baseline family): q/k/v biases, NeoX RoPE, untied output head."""
     import importlib.util
 
@@ -252,15 +252,23 @@ def test_llamacpp_f32_logits_close_to_merged_model(exported, merged_model, token
     import numpy as np
     import torch
 
+    # An f32 KV cache (GGML type 0; llama.cpp's default is f16, which alone puts ~1e-3 on
+    # these logits): then only the export itself can make the two differ.
     llm = llama_cpp.Llama(
-        str(exported("f32")), n_ctx=256, logits_all=True, n_threads=1, verbose=False
+        str(exported("f32")),
+        n_ctx=256,
+        logits_all=True,
+        n_threads=1,
+        verbose=False,
+        type_k=0,
+        type_v=0,
     )
     ids = tokenizer.encode(prompts(tokenizer)[0])
     llm.eval(ids)
     got = np.asarray(llm.scores[: len(ids)])
     with torch.no_grad():
         expected = merged_model(torch.tensor([ids])).logits[0].numpy()
-    assert np.abs(got - expected).max() < 1e-3 * max(1.0, np.abs(expected).max())
+    assert np.abs(got - expected).max() < 1e-4 * max(1.0, np.abs(expected).max())
 
 
 def test_llamacpp_backend_text_matches_transformers_decode(exported, merged_model, tokenizer):

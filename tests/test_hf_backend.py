@@ -269,11 +269,11 @@ def test_adapter_run_is_merged_and_matches_peft(tiny_model_dir, tmp_path, backen
 
 
 @pytest.mark.slow
-def test_embedded_model_generates_text(tokenizer):
+def test_embedded_model_generates_text(real_tokenizer):
     from slmbench.prompts import build_prompt
 
     backend = TransformersBackend("smollm2-135m-instruct")
-    prompt = build_prompt("Name: Ada Lovelace, born 1815.", "chat", tokenizer)
+    prompt = build_prompt("Name: Ada Lovelace, born 1815.", "chat", real_tokenizer)
     result = backend.generate([GenerationRequest(prompt, max_new_tokens=12)])[0]
     assert result.text.strip() and 1 <= result.generated_tokens <= 12
     assert 0 < result.ttft_s <= result.total_s

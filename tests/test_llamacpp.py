@@ -22,7 +22,7 @@ NAME_SCHEMA = {
 
 
 @pytest.fixture(scope="module")
-def tiny_gguf(tiny_model_dir, tmp_path_factory):
+def tiny_gguf(tiny_model_dir, tmp_path_factory, tiny_gguf_export):
     """The tiny random Llama written as an f32 GGUF, its tokenizer saved beside it."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -96,10 +96,10 @@ def test_tiny_gguf_passes_the_check(tiny_gguf):
     assert meta["architecture"] == "llama" and meta["file_type"] == 0
 
 
-def test_missing_llama_cpp_names_the_install_command(monkeypatch):
+def test_missing_llama_cpp_names_the_install_command(tiny_gguf, monkeypatch):
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # makes `import llama_cpp` fail
     with pytest.raises(SlmbenchError, match="pip install llama-cpp-python==") as err:
-        LlamaCppBackend()
+        LlamaCppBackend(str(tiny_gguf))
     assert err.value.exit_code == 2
 
 
@@ -122,7 +122,7 @@ def test_registry_loads_the_backend_and_rejects_unknown_options(tmp_path):
 # --- generation (llama.cpp) -----------------------------------------------------------------
 
 
-def test_tiny_gguf_limit_and_counts(tiny_gguf, tokenizer):
+def test_tiny_gguf_limit_and_counts(tiny_gguf, tokenizer, tiny_model_dir):
     pytest.importorskip("llama_cpp")
     backend = LlamaCppBackend(str(tiny_gguf), threads=1, n_ctx=512)
     prompts = ["Hello there", "Extract: {"]
@@ -136,7 +136,11 @@ def test_tiny_gguf_limit_and_counts(tiny_gguf, tokenizer):
         assert gen.meta["constrained"] == "off"
     backend.warmup()
     info = backend.info()
-    assert info["n_ctx"] == 512 and info["dtype"] == "f32" and info["params"] > 1e6
+    from transformers import AutoModelForCausalLM
+
+    tiny = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    assert info["n_ctx"] == 512 and info["dtype"] == "f32"
+    assert info["params"] == sum(p.numel() for p in tiny.parameters())
 
 
 def test_tokenizer_rebuilt_from_gguf_when_none_saved_beside(tiny_gguf, tmp_path, tokenizer):

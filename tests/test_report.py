@@ -100,10 +100,10 @@ def test_main_table_carries_the_measured_numbers_with_intervals(report_dir):
     md = (report_dir / "tables.md").read_text()
     zero, tuned = results_of(ZERO_SHOT), results_of(FINE_TUNED)
     main = section(md, "Dataset data/edgejson-mini/test.jsonl").split("### ")[1]
-    zero_row = next(
-        line for line in main.splitlines() if line.startswith("| SmolLM2-135M-Instruct |")
+    zero_row = next(line for line in main.splitlines() if line.startswith(f"| {ZERO_SHOT.name} |"))
+    tuned_row = next(
+        line for line in main.splitlines() if line.startswith(f"| {FINE_TUNED.name} |")
     )
-    tuned_row = next(line for line in main.splitlines() if "FT (lora-r16)" in line)
     for metric in ("json_exact", "field_f1", "schema_valid", "valid_json"):
         assert shown(zero["metrics"]["overall"][metric]) in zero_row
         v = tuned["metrics"]["overall"][metric]
@@ -153,7 +153,7 @@ def test_tier_error_latency_and_schema_tables(report_dir):
     assert shown(tuned["metrics"]["by_tier"]["complex"]["json_exact"]) in md
     errors = section(md, "Dataset data/edgejson-mini").split("Error taxonomy")[1]
     zero_row = next(
-        line for line in errors.splitlines() if line.startswith("| SmolLM2-135M-Instruct |")
+        line for line in errors.splitlines() if line.startswith(f"| {ZERO_SHOT.name} |")
     )
     zero_errors = results_of(ZERO_SHOT)["errors"]["overall"]
     assert f"| {zero_errors['invalid_json']} | {zero_errors['truncated']} |" in zero_row
@@ -260,7 +260,7 @@ def test_runs_on_different_datasets_are_grouped_separately(tmp_path):
     assert "scored on 2 different datasets" in md
     first = section(md, "Dataset data/edgejson-mini/test.jsonl")
     second = section(md, "Dataset data/edgejson-seed1/test.jsonl (sha256 ffffffff")
-    assert "FT (lora-r16)" in first and "FT (lora-r16)" not in second
+    assert FINE_TUNED.name in first and FINE_TUNED.name not in second
     n_simple = results["n_by_tier"]["simple"]
     assert f"| Model | simple (n={n_simple}) |" in second
     assert report.groups[1].runs[0].notes == ["no predictions.jsonl: counts from results.json only"]
@@ -268,20 +268,42 @@ def test_runs_on_different_datasets_are_grouped_separately(tmp_path):
     assert (tmp_path / "out" / "figures" / "ds-ffffffff" / "tier_jsonexact.png").is_file()
 
 
-def test_fine_tuned_eval_is_linked_to_its_train_run_and_labels_are_unique(tmp_path):
+def test_labels_are_the_recorded_names_else_the_folder_names(tmp_path):
+    """Never a guessed label: `name` from results.json, else run_config.json, else the folder."""
     runs = copy_runs(tmp_path)
-    zero_shot_variant(runs, "zeroshot-llamacpp", backend="llama.cpp")
+    named = zero_shot_variant(runs, "zeroshot-llamacpp", backend="llamacpp")
+    results = results_of(named)
+    results["name"] = "zeroshot-chat-schema.on-edgejson-test.llamacpp-q4_1"
+    (named / "results.json").write_text(json.dumps(results))
+    configured = zero_shot_variant(runs, "from-run-config")
+    config = json.loads((configured / "run_config.json").read_text())
+    (configured / "run_config.json").write_text(json.dumps({**config, "name": "zeroshot-chat"}))
+    twin = runs / "elsewhere" / FINE_TUNED.name  # same folder name, another place
+    shutil.copytree(FINE_TUNED, twin)
 
     loaded = load_runs([runs])
     assign_labels(loaded.evals)
-    tuned = next(r for r in loaded.evals if r.path.name == FINE_TUNED.name)
+    tuned = next(r for r in loaded.evals if r.path == (runs / "eval" / FINE_TUNED.name).resolve())
     assert tuned.train_run is not None and tuned.train_run.path.name == "lora-r16"
-    labels = [r.label for r in group_by_dataset(loaded.evals)[0].runs]
-    assert labels == [
-        "SmolLM2-135M-Instruct [hf]",
-        "SmolLM2-135M-Instruct [llama.cpp]",
-        "SmolLM2-135M-Instruct FT (lora-r16)",
+    assert sorted(r.label for r in group_by_dataset(loaded.evals)[0].runs) == [
+        f"{FINE_TUNED.name} (elsewhere/{FINE_TUNED.name})",
+        f"{FINE_TUNED.name} (eval/{FINE_TUNED.name})",
+        ZERO_SHOT.name,
+        "zeroshot-chat",
+        "zeroshot-chat-schema.on-edgejson-test.llamacpp-q4_1",
     ]
+
+
+def test_train_runs_and_their_cards_are_named_by_the_recorded_name(tmp_path):
+    runs = copy_runs(tmp_path)
+    train = runs / "train" / "lora-r16"
+    meta = json.loads((train / "train_meta.json").read_text())
+    (train / "train_meta.json").write_text(json.dumps({**meta, "name": "edgejson-lora-r16-e6"}))
+    report = build_report([runs], tmp_path / "out", with_reported=False)
+    assert [t.name for t in report.runs.trains] == ["edgejson-lora-r16-e6"]
+    assert [p.parent.name for p in report.model_cards] == ["edgejson-lora-r16-e6"]
+    # The recipe keeps its own name: `name` in a recipe.json is the run's.
+    assert report.runs.trains[0].recipe_name == "recommended"
 
 
 def test_partial_last_line_of_a_train_log_is_a_note_not_a_skip(tmp_path):
@@ -295,18 +317,36 @@ def test_partial_last_line_of_a_train_log_is_a_note_not_a_skip(tmp_path):
     assert max(r["step"] for r in loaded.trains[0].loss_rows) == 30
 
 
-def test_constrained_runs_say_so_in_their_label(tmp_path):
-    """A constrained run is labelled as one (whatever mode string its config holds), and an
-    unconstrained twin keeps the plain label: no `[constrained]` repeated from the collision
-    rule."""
+def test_model_cards_link_the_base_models_hub_id_and_say_if_of_record(tmp_path):
     runs = copy_runs(tmp_path)
-    zero_shot_variant(runs, "zeroshot-constrained", constrained="strict")
+    train = runs / "train" / "lora-r16"
+    recipe = json.loads((train / "recipe.json").read_text())
+    # Runs of record name the base model by its registry key, which is not a hub id.
+    (train / "recipe.json").write_text(
+        json.dumps({**recipe, "base_model": "smollm2-135m-instruct"})
+    )
+    other = runs / "train" / "quick-x2"
+    shutil.copytree(train, other)
+    record = tmp_path / "results" / "record.json"
+    record.parent.mkdir()
+    entry = {
+        "name": "lora-r16",
+        "task": "edgejson",
+        "setting": 2,
+        "trained_on": "EdgeJSON generated rows",
+        "base_model": "smollm2-135m-instruct",
+        "adapter": "runs/train/lora-r16",
+        "evals": [f"runs/eval/{FINE_TUNED.name}"],
+    }
+    record.write_text(json.dumps({"schema_version": 1, "models": [entry]}))
 
-    loaded = load_runs([runs])
-    assign_labels(loaded.evals)
-    labels = sorted(r.label for r in group_by_dataset(loaded.evals)[0].runs)
-    assert labels == [
-        "SmolLM2-135M-Instruct",
-        "SmolLM2-135M-Instruct FT (lora-r16)",
-        "SmolLM2-135M-Instruct constrained",
-    ]
+    out = tmp_path / "out"
+    assert main(["report", str(runs), "--out", str(out), "--root", str(tmp_path)]) == 0
+    card = (out / "model_cards" / "lora-r16" / "model_card.md").read_text()
+    front = yaml.safe_load(card.split("---\n", 2)[1])
+    assert front["base_model"] == "HuggingFaceTB/SmolLM2-135M-Instruct"
+    assert "(https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct)" in card
+    assert "huggingface.co/smollm2-135m-instruct" not in card
+    assert "**The model of record for edgejson (setting 2), trained on EdgeJSON generated" in card
+    other_card = (out / "model_cards" / "quick-x2" / "model_card.md").read_text()
+    assert "Not a model of record" in other_card and "`lora-r16`" in other_card

@@ -22,7 +22,10 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # on the page, so finding them on the screenshot means the embedded images were drawn.
 FIGURE_COLOURS = [(0x1F, 0x77, 0xB4), (0xFF, 0x7F, 0x0E)]
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed"),
+]
 
 
 class References(HTMLParser):

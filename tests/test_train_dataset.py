@@ -1,5 +1,5 @@
-"""Training examples: answer-only masks on the real tokenizer, the long-example policy, padding,
-length-grouped batches and the validation split."""
+"""Training examples: answer-only masks (on the tiny and the real tokenizer), the long-example
+policy, padding, length-grouped batches and the validation split."""
 
 from __future__ import annotations
 
@@ -26,26 +26,28 @@ ROW = Row("r1", "contact", "simple", "Name: Ada Lovelace\nCity: London\nTags: ma
 
 
 @pytest.mark.parametrize("style", ["chat", "paper"])
-def test_answer_only_mask(tokenizer, style):
-    example = encode_row(ROW, tokenizer, style, schemas=None)
-    # The prompt tokens are exactly those the evaluation feeds (its tokenizer call).
-    prompt = build_prompt(ROW.prompt, style, tokenizer)
-    add_special = not prompt.startswith(tokenizer.bos_token)
-    prompt_ids = tokenizer(prompt, add_special_tokens=add_special)["input_ids"]
+def test_answer_only_mask(each_tokenizer, style):
+    example = encode_row(ROW, each_tokenizer, style, schemas=None)
+    # The prompt tokens are exactly those the evaluation feeds (its each_tokenizer call).
+    prompt = build_prompt(ROW.prompt, style, each_tokenizer)
+    add_special = not prompt.startswith(each_tokenizer.bos_token)
+    prompt_ids = each_tokenizer(prompt, add_special_tokens=add_special)["input_ids"]
     n = len(prompt_ids)
     assert example.input_ids[:n] == prompt_ids
     assert example.labels[:n] == [IGNORE_INDEX] * n
     assert example.labels[n:] == example.input_ids[n:]
-    assert example.labels[-1] == tokenizer.eos_token_id
-    answer = tokenizer.decode(example.input_ids[n:])
+    assert example.labels[-1] == each_tokenizer.eos_token_id
+    answer = each_tokenizer.decode(example.input_ids[n:])
     prefix = " " if style == "paper" else ""
-    assert answer == prefix + format_answer(GOLD) + tokenizer.eos_token
-    assert json.loads(tokenizer.decode(example.input_ids[n:], skip_special_tokens=True)) == GOLD
+    assert answer == prefix + format_answer(GOLD) + each_tokenizer.eos_token
+    assert (
+        json.loads(each_tokenizer.decode(example.input_ids[n:], skip_special_tokens=True)) == GOLD
+    )
 
 
-def test_chat_prompt_gets_no_second_bos(tokenizer):
-    example = encode_row(ROW, tokenizer, "chat", schemas=None)
-    bos = tokenizer.bos_token_id
+def test_chat_prompt_gets_no_second_bos(each_tokenizer):
+    example = encode_row(ROW, each_tokenizer, "chat", schemas=None)
+    bos = each_tokenizer.bos_token_id
     assert example.input_ids[0] == bos and example.input_ids[1] != bos
 
 

@@ -10,12 +10,11 @@ import pytest
 
 from slmbench.cli import build_parser, main
 from slmbench.errors import SlmbenchError
+from slmbench.options import cli_flag, field_docs
 from slmbench.train.recipe import (
     RECIPE_FIELDS,
     Recipe,
     apply_overrides,
-    cli_flag,
-    field_docs,
     load_recipe,
     recipe_from_dict,
     recipe_names,
@@ -53,12 +52,14 @@ def test_paper_recipe_is_the_published_setup():
 
 def test_recommended_is_the_recipe_search_winner():
     """configs/recommended.json trains what won the recipe search on validation data
-    (results/search/): only bookkeeping fields (validation cadence, checkpoints), the split
-    of each batch into micro-batches (the same rows per optimiser step) and the LoRA dropout,
-    chosen afterwards on the same validation rows, may differ."""
-    search = Path(__file__).parents[1] / "results" / "search" / "edgejson-val-h200"
-    best = json.loads((search / "best.json").read_text())
-    winner = json.loads((search / best["name"] / "recipe.json").read_text())
+    (experiments/recipe-search/): only bookkeeping fields (validation cadence, checkpoints), the
+    split of each batch into micro-batches (the same rows per optimiser step) and the LoRA
+    dropout, chosen afterwards on the same validation rows, may differ."""
+    root = Path(__file__).parents[1]
+    runs = root / "results" / "runs"
+    best = json.loads((root / "experiments" / "recipe-search" / "best.json").read_text())
+    winner_run = runs / "train" / f"edgejson-{best['name']}"
+    winner = json.loads((winner_run / "recipe.json").read_text())
     recommended, _ = load_recipe("recommended")
     bookkeeping = {
         "description",
@@ -75,11 +76,14 @@ def test_recommended_is_the_recipe_search_winner():
         if name not in bookkeeping | {"lora_dropout"}:
             assert winner[name] == value, name
     # lora_dropout: 0 if the run without it scored at least the winner's validation JSONExact on
-    # the same rows (results/cpu-drop0/PLAN.md, a rule fixed before that run), else the winner's.
-    drop0 = search.parents[1] / "cpu-drop0"
-    drop0_eval = json.loads((drop0 / "val-eval" / "results.json").read_text())
+    # the same rows (experiments/cpu-drop0/PLAN.md, a rule fixed before that run), else the
+    # winner's.
+    drop0 = "edgejson-lora-r16-e6-drop0-cpu"
+    drop0_eval = json.loads(
+        (runs / "eval" / f"{drop0}.on-edgejson-seed0-val" / "results.json").read_text()
+    )
     drop0_exact = drop0_eval["metrics"]["overall"]["json_exact"]["value"]
-    assert json.loads((drop0 / "train" / "recipe.json").read_text())["lora_dropout"] == 0
+    assert json.loads((runs / "train" / drop0 / "recipe.json").read_text())["lora_dropout"] == 0
     expected = 0.0 if drop0_exact >= best["val_json_exact"] else winner["lora_dropout"]
     assert recommended.lora_dropout == expected
     rows_per_step = recommended.per_device_batch_size * recommended.grad_accum_steps
@@ -87,7 +91,7 @@ def test_recommended_is_the_recipe_search_winner():
 
 
 def test_every_field_has_a_docstring_and_a_flag(capsys):
-    docs = field_docs()
+    docs = field_docs(Recipe)
     assert set(docs) == {f.name for f in fields(Recipe)}
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "--help"])
@@ -200,7 +204,7 @@ def test_cli_lists_recipes_for_an_unknown_name(capsys, tmp_path):
 def test_a_run_folders_recipe_json_is_a_config():
     """`slmbench train --config RUN/recipe.json` retrains that run: the keys a run adds
     (base_model, recipe_source) are skipped, every recipe field is kept."""
-    run_recipe = Path(__file__).parents[1] / "results" / "train" / "edgejson-lora-r16-e6"
+    run_recipe = Path(__file__).parents[1] / "results" / "runs" / "train" / "edgejson-lora-r16-e6"
     saved = json.loads((run_recipe / "recipe.json").read_text())
     recipe, source = load_recipe(config=run_recipe / "recipe.json")
     assert source.endswith("recipe.json")

@@ -1,5 +1,7 @@
 """The `slmbench` command: a thin dispatcher. Each stage registers its own subcommands in
-`slmbench/<stage>/cli.py` (`register(subparsers)`), importing nothing heavy at import time."""
+`slmbench/<stage>/cli.py` (`register(subparsers)`), generated from the options dataclasses of
+its Python API (`slmbench/<stage>/api.py`, through `slmbench.options`); each command calls that
+API function. Nothing heavy is imported until a command runs (CONTRIBUTING.md, "Layers")."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from slmbench.errors import SlmbenchError
 
 STAGE_CLIS = (
     "slmbench.data.cli",
+    "slmbench.constrain.cli",
     "slmbench.models.cli",
     "slmbench.eval.cli",
     "slmbench.train.cli",

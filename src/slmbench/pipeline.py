@@ -1,153 +1,182 @@
 """`slmbench pipeline`: the README's main job, every stage in order on the embedded model.
 
-Each step is the same CLI command a user would type (so the pipeline cannot drift from the
-documented commands), and each step resumes: rerunning after an interruption skips finished work.
+Each step is a typed call of the stage's Python API (`slmbench.build_data`, `evaluate`, ...)
+with the same options object its command takes, printed as the command a user would type; each
+step resumes, so rerunning after an interruption skips finished work.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from slmbench.data.api import DEFAULT_TEST_ROWS, DEFAULT_TRAIN_ROWS
 from slmbench.errors import SlmbenchError
+from slmbench.eval.api import DEFAULT_BATCH_SIZE
+from slmbench.options import CallableModule, add_command, command_line
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
 
 
+@dataclass(kw_only=True)
+class PipelineOptions:
+    """Everything `slmbench pipeline` takes."""
+
+    out: Path = Path("runs/main")
+    """Folder for every output."""
+    model: str = DEFAULT_MODEL
+    """Base model: registered name, model folder or hub id."""
+    recipe: str = "quick"
+    """Training recipe (quick: one epoch of full fine-tuning, ~10 min on a CPU)."""
+    seed: int = 0
+    """Data and training seed."""
+    train: int = DEFAULT_TRAIN_ROWS
+    """Training rows to generate."""
+    test: int = DEFAULT_TEST_ROWS
+    """Test rows to generate."""
+    limit: int | None = None
+    """Evaluate only the first N test rows."""
+    batch_size: int = DEFAULT_BATCH_SIZE
+    """Eval batch size."""
+    skip_train: bool = False
+    """Stop after the zero-shot eval."""
+
+
+@dataclass
+class Step:
+    title: str
+    command: str
+    """The `slmbench` command the step is, e.g. `data build`."""
+    options: Callable[[], Any]
+    """The step's options object, made when the step runs (from what earlier steps wrote)."""
+    run: Callable[[Any], Any]
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    add_command(
+        sub,
         "pipeline",
+        PipelineOptions,
+        run_pipeline,
         help="data -> zero-shot eval -> fine-tune -> eval -> compare -> report",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--out", type=Path, default=Path("runs/main"), help="folder for every output")
-    p.add_argument("--model", default=DEFAULT_MODEL, help=f"base model (default {DEFAULT_MODEL})")
-    p.add_argument("--recipe", default="quick", help="training recipe (default: quick, ~10 min)")
-    p.add_argument("--seed", type=int, default=0, help="data and training seed")
-    p.add_argument("--train", type=int, default=629, help="training rows to generate")
-    p.add_argument("--test", type=int, default=158, help="test rows to generate")
-    p.add_argument("--limit", type=int, help="evaluate only the first N test rows")
-    p.add_argument("--batch-size", type=int, default=8, help="eval batch size")
-    p.add_argument("--skip-train", action="store_true", help="stop after the zero-shot eval")
-    p.set_defaults(func=run_pipeline)
 
 
-def run_pipeline(args: argparse.Namespace) -> int:
-    from slmbench.cli import main as cli
-
-    out: Path = args.out
-    data, zero, tuned_run, tuned_eval = (
-        out / "data",
-        out / "zero-shot",
-        out / "train",
-        out / "finetuned",
-    )
-    eval_opts = ["--batch-size", str(args.batch_size)]
-    if args.limit:
-        eval_opts += ["--limit", str(args.limit)]
-
-    # A step's argv may be a function: built when the step runs, from what earlier steps wrote.
-    steps: list[tuple[str, list[str] | Callable[[], list[str]]]] = []
-    if not _same_build(data, args):
-        steps.append(
-            (
-                "build the EdgeJSON benchmark",
-                [
-                    "data",
-                    "build",
-                    "--out",
-                    str(data),
-                    "--seed",
-                    str(args.seed),
-                    "--train",
-                    str(args.train),
-                    "--test",
-                    str(args.test),
-                ],
-            )
-        )
-    steps += [
-        (
-            "validate it",
-            ["data", "validate", str(data / "train.jsonl"), "--against", str(data / "test.jsonl")],
-        ),
-        (
-            "evaluate the base model zero-shot",
-            [
-                "eval",
-                "--model",
-                args.model,
-                "--data",
-                str(data / "test.jsonl"),
-                "--out",
-                str(zero),
-                *eval_opts,
-            ],
-        ),
-    ]
-    if not args.skip_train:
-        steps.append(
-            (
-                f"fine-tune ({args.recipe} recipe)",
-                [
-                    "train",
-                    "--model",
-                    args.model,
-                    "--data",
-                    str(data / "train.jsonl"),
-                    "--recipe",
-                    args.recipe,
-                    "--seed",
-                    str(args.seed),
-                    "--out",
-                    str(tuned_run),
-                ],
-            )
-        )
-
-        # A LoRA run is evaluated as an adapter on its base; a full fine-tune as a model.
-        def tuned() -> list[str]:
-            if (tuned_run / "adapter").is_dir():
-                return ["--adapter", str(tuned_run), "--model", args.model]
-            return ["--model", str(tuned_run)]
-
-        steps += [
-            (
-                "evaluate the fine-tuned model",
-                lambda: [
-                    "eval",
-                    *tuned(),
-                    "--data",
-                    str(data / "test.jsonl"),
-                    "--out",
-                    str(tuned_eval),
-                    *eval_opts,
-                ],
-            ),
-            ("compare zero-shot and fine-tuned", ["compare", str(zero), str(tuned_eval)]),
-        ]
-    runs = [str(zero)] + ([] if args.skip_train else [str(tuned_eval), str(tuned_run)])
-    steps.append(
-        ("write the report", ["report", *runs, "--data", str(data), "--out", str(out / "report")])
-    )
-
-    for number, (title, make_argv) in enumerate(steps, start=1):
-        argv = make_argv() if callable(make_argv) else make_argv
-        print(f"\n[{number}/{len(steps)}] {title}: slmbench {' '.join(argv)}", flush=True)
-        start = time.perf_counter()
-        code = cli(argv)
-        if code:
-            raise SlmbenchError(f"step {number} ({title}) failed with exit code {code}")
-        print(f"[{number}/{len(steps)}] done in {time.perf_counter() - start:.0f} s", flush=True)
-    print(f"\nAll done. Report: {out / 'report' / 'index.html'}")
+def run_pipeline(options: PipelineOptions) -> int:
+    pipeline(options)
     return 0
 
 
-def _same_build(data: Path, args: argparse.Namespace) -> bool:
+def plan(opts: PipelineOptions) -> list[Step]:
+    """The steps of the main job, in order."""
+    from slmbench.data.api import BuildDataOptions, ValidateOptions, build_data
+    from slmbench.eval.api import CompareOptions, EvalOptions, evaluate
+    from slmbench.report.api import ReportOptions, report
+    from slmbench.train.api import TrainOptions, train
+
+    data, out = opts.out / "data", opts.out
+    zero, tuned_run, tuned_eval = out / "zero-shot", out / "train", out / "finetuned"
+    test = str(data / "test.jsonl")
+    run_opts = {"batch_size": opts.batch_size, "limit": opts.limit}
+
+    def tuned() -> EvalOptions:
+        # A LoRA run is evaluated as an adapter on its base; a full fine-tune as a model.
+        if (tuned_run / "adapter").is_dir():
+            model = {"adapter": str(tuned_run), "model": opts.model}
+        else:
+            model = {"model": str(tuned_run)}
+        return EvalOptions(**model, data=test, out=str(tuned_eval), **run_opts)
+
+    steps = []
+    if not _same_build(data, opts):
+        build = BuildDataOptions(out=data, seed=opts.seed, train=opts.train, test=opts.test)
+        steps.append(Step("build the EdgeJSON benchmark", "data build", lambda: build, build_data))
+    steps += [
+        Step(
+            "validate it",
+            "data validate",
+            lambda: ValidateOptions(file=data / "train.jsonl", against=data / "test.jsonl"),
+            _validate,
+        ),
+        Step(
+            "evaluate the base model zero-shot",
+            "eval",
+            lambda: EvalOptions(model=opts.model, data=test, out=str(zero), **run_opts),
+            evaluate,
+        ),
+    ]
+    runs = [zero]
+    if not opts.skip_train:
+        fine_tune = TrainOptions(
+            model=opts.model,
+            data=data / "train.jsonl",
+            out=tuned_run,
+            recipe=opts.recipe,
+            recipe_overrides={"seed": opts.seed},
+        )
+        steps += [
+            Step(f"fine-tune ({opts.recipe} recipe)", "train", lambda: fine_tune, train),
+            Step("evaluate the fine-tuned model", "eval", tuned, evaluate),
+            Step(
+                "compare zero-shot and fine-tuned",
+                "compare",
+                lambda: CompareOptions(run_a=str(zero), run_b=str(tuned_eval)),
+                _compare,
+            ),
+        ]
+        runs += [tuned_eval, tuned_run]
+    steps.append(
+        Step(
+            "write the report",
+            "report",
+            lambda: ReportOptions(runs=runs, data=data, out=out / "report"),
+            report,
+        )
+    )
+    return steps
+
+
+def pipeline(opts: PipelineOptions) -> Path:
+    """Run the main job into `opts.out`, resuming what an earlier run left; returns the
+    report's index.html."""
+    steps = plan(opts)
+    for number, step in enumerate(steps, start=1):
+        options = step.options()
+        shown = " ".join([step.command, *command_line(options)])
+        print(f"\n[{number}/{len(steps)}] {step.title}: slmbench {shown}", flush=True)
+        start = time.perf_counter()
+        step.run(options)
+        print(f"[{number}/{len(steps)}] done in {time.perf_counter() - start:.0f} s", flush=True)
+    index = opts.out / "report" / "index.html"
+    print(f"\nAll done. Report: {index}")
+    return index
+
+
+def _validate(options: Any) -> None:
+    from slmbench.data.api import validate
+
+    result = validate(options)
+    print(result.render())
+    if not result.ok:
+        raise SlmbenchError(f"{options.file} failed validation (see above)")
+
+
+def _compare(options: Any) -> None:
+    from slmbench.eval.api import compare
+    from slmbench.eval.compare import print_comparison
+
+    print_comparison(compare(options))
+
+
+def _same_build(data: Path, opts: PipelineOptions) -> bool:
     """True when `data` already holds a build with this seed and these sizes."""
     manifest = data / "manifest.json"
     if not manifest.is_file():
@@ -155,7 +184,16 @@ def _same_build(data: Path, args: argparse.Namespace) -> bool:
     m = json.loads(manifest.read_text())
     counts = m.get("counts", {})
     return (
-        m.get("seed") == args.seed
-        and counts.get("train", {}).get("total") == args.train
-        and counts.get("test", {}).get("total") == args.test
+        m.get("seed") == opts.seed
+        and counts.get("train", {}).get("total") == opts.train
+        and counts.get("test", {}).get("total") == opts.test
     )
+
+
+class _PipelineModule(CallableModule):
+    def __call__(self, options: PipelineOptions) -> Path:
+        """Run the main job: `slmbench.pipeline.pipeline`."""
+        return pipeline(options)
+
+
+sys.modules[__name__].__class__ = _PipelineModule

@@ -29,7 +29,7 @@ import numpy as np
 
 CLOSING_TOKENS = 256
 """Tokens a row may add past its budget while closing (measured need on our test split: see
-results/README.md)."""
+experiments/LOG.md, constrained decoding)."""
 
 _CLOSE_STRING = re.compile(r'^"[\]}]*$')
 _CLOSE_CONTAINERS = re.compile(r"^[\]}]+$")

@@ -12,7 +12,8 @@ what decoding can produce:
   which the validator's format check rejects);
 - objects with `properties` but no `additionalProperties` get `additionalProperties: false`
   (golds carry exactly the schema's keys; an extra key can only be an error, and free-form
-  extras would let decoding wander);
+  extras would let decoding wander); a key that `required` names but `properties` does not
+  is first added to `properties` with any value (`{}`), else the object could not be written;
 - arrays without `maxItems` get `maxItems` (default 50), strings without `maxLength`, enum or
   const get `maxLength` (default 1000 characters), and numbers without bounds get
   `|x| <= 1e15` and (non-integers) `multipleOf: 1e-10`, i.e. at most 10 decimals: a looping
@@ -149,6 +150,12 @@ def _bound(node: Any, max_items: int, max_string_chars: int) -> Any:
     if node.get("format") in FORMAT_PATTERNS and "pattern" not in node:
         node["pattern"] = FORMAT_PATTERNS[node.pop("format")]
     if "properties" in node and "additionalProperties" not in node:
+        # A required key that `properties` does not list is still allowed, with any value:
+        # closing the object without it would make the schema unsatisfiable.
+        for key in node.get("required", []):
+            listed = key in node["properties"] or _pattern_covers(node, key)
+            if isinstance(key, str) and not listed:
+                node["properties"] = {**node["properties"], key: {}}
         node["additionalProperties"] = False
     if "array" in types and "maxItems" not in node:
         node["maxItems"] = max(max_items, node.get("minItems", 0))
@@ -170,6 +177,16 @@ def _bound(node: Any, max_items: int, max_string_chars: int) -> Any:
         if "number" in types and "multipleOf" not in node:
             node["multipleOf"] = NUMBER_STEP
     return node
+
+
+def _pattern_covers(node: dict, key: str) -> bool:
+    for pattern in node.get("patternProperties") or {}:
+        try:
+            if re.search(pattern, key):
+                return True
+        except re.error:
+            continue
+    return False
 
 
 def grammar_text(schema: dict, **bounds: int) -> str:

@@ -1,9 +1,12 @@
-"""The JSON Schema given to llama.cpp's own grammar compiler (the llamacpp backend's
-`--constrained`): the same bounds as the llguidance grammar (`slmbench.constrain.grammar`)."""
+"""The JSON Schema given to llama.cpp's own grammar compiler, and the GBNF it becomes: what the
+llamacpp backend's `--constrained` and the openai backend's llama-cpp-python dialect decode under,
+with the same bounds as the llguidance grammar (`slmbench.constrain.grammar`)."""
 
 from __future__ import annotations
 
 import copy
+import json
+import re
 from typing import Any
 
 from slmbench.constrain.grammar import DEFAULT_MAX_ITEMS
@@ -53,3 +56,16 @@ def grammar_schema(
 
     visit(out)
     return out
+
+
+def schema_gbnf(
+    schema: dict, max_items: int = DEFAULT_MAX_ITEMS, keep_patterns: bool = True
+) -> str:
+    """`schema` (through `grammar_schema`) as llama.cpp GBNF text whose root allows one leading
+    space: the `paper` prompt style's answers start with one. Needs llama-cpp-python's converter;
+    raises whatever the converter raises on a schema it cannot translate."""
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    converted = json_schema_to_gbnf(json.dumps(grammar_schema(schema, max_items, keep_patterns)))
+    gbnf = re.sub(r"^root ::= ", "root-value ::= ", converted, count=1, flags=re.M)
+    return gbnf + '\nroot ::= " "? root-value\n'

@@ -1,89 +1,60 @@
-"""`slmbench data build|validate|stats`."""
+"""`slmbench data build|validate|stats`, generated from `slmbench.data.api`'s options
+dataclasses. A new action is one more entry of `DATA_COMMANDS`."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+from dataclasses import dataclass
+
+from slmbench.data.api import (
+    BuildDataOptions,
+    StatsOptions,
+    ValidateOptions,
+    build_data,
+    stats,
+    validate,
+)
+from slmbench.data.synth import SynthOptions, synth
+from slmbench.options import Command, add_group, option
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    data = sub.add_parser("data", help="build, validate and describe EdgeJSON datasets")
-    data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+@dataclass(kw_only=True)
+class ValidateCommand(ValidateOptions):
+    """`slmbench data validate`: the report printed as text, or as JSON."""
 
-    build = data_sub.add_parser("build", help="generate train/test splits with a seed")
-    build.add_argument("--out", type=Path, required=True, help="output folder")
-    build.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    build.add_argument("--train", type=int, default=629, help="training rows (default 629)")
-    build.add_argument("--test", type=int, default=158, help="test rows (default 158)")
-    build.add_argument(
-        "--exclude",
-        type=Path,
-        action="append",
-        help="a dataset file (e.g. another build's test split) whose prompts and gold answers "
-        "no new row may repeat: extra training data that cannot leak into that test "
-        "(repeat the flag for several files)",
-    )
-    build.add_argument(
-        "--tiers",
-        help="comma-separated tiers to make rows of, at their usual shares to one another "
-        "(default: all three; e.g. `complex` for extra rows of the hardest tier)",
-    )
-    build.set_defaults(func=run_build)
-
-    validate = data_sub.add_parser("validate", help="check every row of a dataset file")
-    validate.add_argument("file", type=Path)
-    validate.add_argument("--schemas", type=Path, help="schema folder (default: packaged)")
-    validate.add_argument(
-        "--against", type=Path, help="another split that must share no prompt with FILE"
-    )
-    validate.add_argument(
-        "--max-failures",
-        type=int,
-        default=50,
-        metavar="N",
-        help="failure lines to print (default 50; 0 = all)",
-    )
-    validate.add_argument("--json", action="store_true", help="print the report as JSON")
-    validate.set_defaults(func=run_validate)
-
-    stats = data_sub.add_parser("stats", help="rows per tier/schema and lengths in tokens")
-    stats.add_argument("file", type=Path)
-    stats.add_argument("--schemas", type=Path, help="schema folder (default: packaged)")
-    stats.add_argument(
-        "--no-tokens",
-        action="store_true",
-        help="characters only (skip loading the embedded model's tokenizer)",
-    )
-    stats.set_defaults(func=run_stats)
+    max_failures: int = option(50, metavar="N")
+    """Failure lines to print (0 = all)."""
+    json: bool = False
+    """Print the report as JSON."""
 
 
-def run_build(args: argparse.Namespace) -> int:
-    from slmbench.data.generate import build_dataset
-    from slmbench.data.schemas import TIERS
+@dataclass(kw_only=True)
+class StatsCommand(StatsOptions):
+    """`slmbench data stats`, counting tokens with the embedded model's tokenizer."""
 
-    manifest = build_dataset(
-        args.out,
-        seed=args.seed,
-        n_train=args.train,
-        n_test=args.test,
-        exclude=args.exclude or (),
-        tiers=[t.strip() for t in args.tiers.split(",")] if args.tiers else TIERS,
-    )
+    tokens: bool = True
+    """Lengths in tokens too (--no-tokens: characters only, without loading the embedded
+    model's tokenizer)."""
+
+
+def run_build(options: BuildDataOptions) -> int:
+    manifest = build_data(options)
+    counts, out = manifest["counts"], options.out
     print(
-        f"wrote {args.out}/train.jsonl ({manifest['counts']['train']['total']} rows), "
-        f"{args.out}/test.jsonl ({manifest['counts']['test']['total']} rows), manifest.json"
+        f"wrote {out}/train.jsonl ({counts['train']['total']} rows), "
+        f"{out}/test.jsonl ({counts['test']['total']} rows), manifest.json"
     )
     return 0
 
 
-def run_validate(args: argparse.Namespace) -> int:
-    from slmbench.data.validate import report_json, validate_file
+def run_validate(options: ValidateCommand) -> int:
+    from slmbench.data.validate import report_json
 
-    report = validate_file(args.file, schema_dir=args.schemas, against=args.against)
-    if args.json:
+    report = validate(options)
+    if options.json:
         print(report_json(report))
     else:
-        print(report.render(max_failures=args.max_failures or None))
+        print(report.render(max_failures=options.max_failures or None))
     return 0 if report.ok else 1
 
 
@@ -97,11 +68,41 @@ def embedded_token_counter():
     return lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
-def run_stats(args: argparse.Namespace) -> int:
-    from slmbench.data.stats import dataset_stats, render_stats
+def run_stats(options: StatsCommand) -> int:
+    from slmbench.data.stats import render_stats
 
-    count_tokens = None if args.no_tokens else embedded_token_counter()
-    print(
-        render_stats(dataset_stats(args.file, schema_dir=args.schemas, count_tokens=count_tokens))
-    )
+    count_tokens = embedded_token_counter() if options.tokens else None
+    print(render_stats(stats(options, count_tokens=count_tokens)))
     return 0
+
+
+def run_synth(options: SynthOptions) -> int:
+    import json
+
+    out = synth(options)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    files, rows = manifest["files"], manifest["rows"]
+    print(
+        f"wrote {out}/train.jsonl ({files['train.jsonl']['rows']} rows), "
+        f"{out}/test.jsonl ({files['test.jsonl']['rows']} rows), manifest.json, schemas/ "
+        f"({rows['template_rows']} rows from example templates, {rows['rendered_rows']} rendered)"
+    )
+    for schema_id, report in manifest["examples"].items():
+        missing = {f: c["not_located"] for f, c in report["fields"].items() if c["not_located"]}
+        if missing:
+            listed = ", ".join(f"{f} ({n} of {report['examples']})" for f, n in missing.items())
+            print(f"{schema_id}: not located in the examples: {listed}")
+    return 0
+
+
+DATA_COMMANDS = [
+    Command("build", BuildDataOptions, run_build, "generate train/test splits with a seed"),
+    Command("validate", ValidateCommand, run_validate, "check every row of a dataset file"),
+    Command("stats", StatsCommand, run_stats, "rows per tier/schema and lengths in tokens"),
+    Command("synth", SynthOptions, run_synth, "rows for any JSON Schema, optionally from examples"),
+]
+"""The actions of `slmbench data`, in --help order."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    add_group(sub, "data", "build, validate and describe EdgeJSON datasets", DATA_COMMANDS)

@@ -24,12 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from slmbench.deploy.api import DEFAULT_QUANT, QUANTS
 from slmbench.errors import SlmbenchError
 from slmbench.models.gguf_files import tokenizer_dir_for
 from slmbench.models.llamacpp_backend import LLAMA_CPP_INSTALL, captured_stderr
-
-QUANTS = ("f32", "f16", "q8_0", "q4_k_m")
-DEFAULT_QUANT = "q8_0"
 
 # HF architecture -> (gguf.MODEL_ARCH member, whether q/k rows are permuted to llama.cpp's
 # RoPE layout).

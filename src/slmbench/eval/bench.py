@@ -13,16 +13,15 @@ import math
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from slmbench.errors import SlmbenchError
+from slmbench.eval.api import BenchOptions
 
-DEFAULT_ROWS = 16
-DEFAULT_MAX_NEW_TOKENS = 1024
 DEFAULT_SEED = 0
 BANDWIDTH_ARRAY_MB = 256
 DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2, "int8-dynamic": 1}
@@ -32,26 +31,6 @@ MARKDOWN_HEADER = (
     "| size MB | limit tok/s |\n"
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
 )
-
-
-@dataclass
-class BenchOptions:
-    """Everything `slmbench bench` takes."""
-
-    model: str | None
-    out: str
-    adapter: str | None = None
-    backend: str = "transformers"
-    constrained: str | None = None
-    dtype: str | None = None
-    threads: int | None = None
-    base_url: str | None = None
-    rows: int = DEFAULT_ROWS
-    data: str | None = None
-    schemas: str | None = None
-    prompt_style: str | None = None
-    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
-    markdown: str | None = None
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -339,7 +318,12 @@ def _load_backend(opts: BenchOptions) -> Any:
         opts.model,
         opts.adapter,
         dtype=opts.dtype,
+        device=opts.device,
         threads=opts.threads,
         constrained=opts.constrained,
         base_url=opts.base_url,
+        tokenizer=opts.tokenizer,
+        server_dialect=opts.server_dialect,
+        timeout_s=opts.timeout_s,
+        retries=opts.retries,
     )

@@ -1,6 +1,6 @@
 """The files of an eval run folder and their provenance: `run_config.json` (what the run is,
 written at start and checked on resume), `predictions.jsonl` (appended per batch) and
-`results.json` (written at the end; format in the team brief's saved-run contract)."""
+`results.json` (written at the end; its keys: `slmbench.results_contract`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 
 from slmbench.errors import DataError, SlmbenchError
 
-RESULTS_SCHEMA_VERSION = 1
 RUN_CONFIG = "run_config.json"
 PREDICTIONS = "predictions.jsonl"
 RESULTS = "results.json"
@@ -25,13 +24,16 @@ IDENTITY_KEYS = (
     "constrained",
     "max_new_tokens",
     "dtype",
+    "tokenizer",
 )
-"""Config keys that change what a run predicts: a folder holds one value of each."""
+"""Config keys that change what a run predicts: a folder holds one value of each. The run's
+`name` is not one: naming (or renaming) a run resumes it."""
 
 
-def check_run_config(run_dir: Path, config: dict) -> None:
+def check_run_config(run_dir: Path, config: dict) -> dict | None:
     """Refuse to mix runs: raise (naming the differing keys) if `run_dir` already holds a run
-    whose identity differs from `config`. Writes nothing."""
+    whose identity differs from `config`; returns that run's config (None for a new run).
+    Writes nothing."""
     if run_dir.exists() and not run_dir.is_dir():
         raise SlmbenchError(f"--out {run_dir} is a file, not a run folder")
     path = run_dir / RUN_CONFIG
@@ -49,10 +51,12 @@ def check_run_config(run_dir: Path, config: dict) -> None:
                 f"{run_dir} holds a different run ({details}); "
                 "use another --out folder or delete that one"
             )
-    elif (run_dir / PREDICTIONS).exists():
+        return existing
+    if (run_dir / PREDICTIONS).exists():
         raise SlmbenchError(
             f"{run_dir} holds predictions but no {RUN_CONFIG}: not a resumable eval run"
         )
+    return None
 
 
 def read_predictions(path: Path, repair: bool = False) -> list[dict]:

@@ -16,6 +16,7 @@ from typing import Any
 from slmbench.data.rows import Row, file_sha256, read_rows
 from slmbench.data.schemas import SchemaInfo, load_schemas
 from slmbench.errors import DataError, SlmbenchError
+from slmbench.eval.api import EvalOptions
 from slmbench.eval.results import PREDICTIONS, RUN_CONFIG, check_run_config, read_predictions
 from slmbench.eval.scoring import score_output
 from slmbench.eval.summary import build_results, print_summary
@@ -27,36 +28,12 @@ from slmbench.prompts import (
     format_answer,
 )
 from slmbench.provenance import write_json
+from slmbench.results_contract import DEFAULT_TASK
 
 ANSWER_TOKEN_FACTOR = 1.5
 ANSWER_TOKEN_MARGIN = 16
 CHARS_PER_TOKEN_ESTIMATE = 3
 """Without a tokenizer (remote backends) gold answers are counted as ceil(chars / 3) tokens."""
-DEFAULT_MAX_NEW_TOKENS = 1024
-DEFAULT_BATCH_SIZE = 8
-
-
-@dataclass
-class EvalOptions:
-    """Everything `slmbench eval` takes."""
-
-    data: str
-    out: str
-    model: str | None = None
-    adapter: str | None = None
-    schemas: str | None = None
-    prompt_style: str | None = None
-    limit: int | None = None
-    ids: str | None = None
-    batch_size: int = DEFAULT_BATCH_SIZE
-    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
-    backend: str = "transformers"
-    base_url: str | None = None
-    dtype: str | None = None
-    device: str | None = None
-    threads: int | None = None
-    constrained: str | None = None
-    progress: bool = True
 
 
 @dataclass
@@ -124,6 +101,8 @@ def run_eval(
         rows = rows[: opts.limit]
     run_dir = Path(opts.out)
     config = {
+        "name": opts.name,
+        "task": DEFAULT_TASK,
         "model": model,
         "adapter": str(adapter_dir) if adapter_dir else None,
         "backend": opts.backend,
@@ -140,11 +119,15 @@ def run_eval(
         "device": opts.device,
         "threads": opts.threads,
         "batch_size": opts.batch_size,
+        "tokenizer": opts.tokenizer,
+        "server_dialect": opts.server_dialect,
+        "concurrency": opts.concurrency,
         "limit": opts.limit,
         "ids": opts.ids,
         "selection_sha256": selection_sha,
     }
-    check_run_config(run_dir, config)  # before loading a model: fail fast
+    recorded = check_run_config(run_dir, config)  # before loading a model: fail fast
+    config["name"] = run_name(opts.name, recorded, run_dir)
 
     backend = (backend_factory or _load_backend)(opts, model, config["adapter"])
     tokenizer = getattr(backend, "tokenizer", None)
@@ -184,6 +167,20 @@ def run_eval(
     print_summary(results, echo=echo)
     echo(f"wrote {run_dir / 'results.json'}")
     return results
+
+
+def run_name(requested: str | None, recorded: dict | None, run_dir: Path) -> str:
+    """The run's name: `--name`, else the one recorded by an earlier session, else the
+    folder's basename. Not part of the run's identity: naming a run resumes it.
+
+    >>> run_name(None, {"name": "zeroshot-chat"}, Path("runs/x")), run_name(None, None, Path("x"))
+    ('zeroshot-chat', 'x')
+    """
+    if requested is not None:
+        if not requested.strip() or "\n" in requested:
+            raise SlmbenchError(f"--name {requested!r}: give a non-empty one-line name")
+        return requested
+    return (recorded or {}).get("name") or run_dir.resolve().name
 
 
 def select_ids(rows: list, ids_path: str, data_path: str) -> tuple[list, str]:
@@ -270,6 +267,11 @@ def _load_backend(opts: EvalOptions, model: str, adapter: str | None) -> Any:
         "threads": opts.threads,
         "base_url": opts.base_url,
         "constrained": opts.constrained,
+        "server_dialect": opts.server_dialect,
+        "concurrency": opts.concurrency,
+        "timeout_s": opts.timeout_s,
+        "retries": opts.retries,
+        "tokenizer": opts.tokenizer,
     }
     return load_backend(opts.backend, model, adapter=adapter, **options)
 
@@ -349,7 +351,8 @@ def _generate_all(
         ) as bar,
         path.open("a", encoding="utf-8") as out,
     ):
-        for batch in length_sorted_batches(todo, opts.batch_size):
+        # Every request of a batch can be in flight at once (openai backend's --concurrency).
+        for batch in length_sorted_batches(todo, max(opts.batch_size, opts.concurrency or 1)):
             requests = [
                 GenerationRequest(
                     prompt=ex.prompt,

@@ -13,18 +13,11 @@ from slmbench.eval.metrics import (
 )
 from slmbench.eval.parsing import parse_output
 from slmbench.eval.taxonomy import classify_errors
+from slmbench.results_contract import MetricTable
 
-METRICS = (
-    "json_exact",
-    "json_exact_normalized",
-    "field_precision",
-    "field_recall",
-    "field_f1",
-    "top_level_f1",
-    "schema_valid",
-    "valid_json",
-)
-"""Per-example metrics, each a bool or a fraction; their means are the reported rates."""
+METRICS = tuple(MetricTable.__annotations__)
+"""Per-example metrics, each a bool or a fraction; their means are the reported rates
+(named and described once, in `slmbench.results_contract.MetricTable`)."""
 
 
 def score_output(raw_output: str, gold: Any, validator: Any, hit_limit: bool = False) -> dict:

@@ -1,4 +1,4 @@
-"""`results.json` of an eval run (saved-run contract in the team brief) and its printed
+"""`results.json` of an eval run (its keys: `slmbench.results_contract`) and its printed
 summary table."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from slmbench.eval.aggregate import aggregate_errors, aggregate_metrics, quantiles
-from slmbench.eval.results import RESULTS_SCHEMA_VERSION
 from slmbench.provenance import (
     git_provenance,
     hardware,
@@ -15,27 +14,15 @@ from slmbench.provenance import (
     package_versions,
     peak_rss_mb,
 )
-
-CONFIG_KEYS = (
-    "model",
-    "adapter",
-    "backend",
-    "base_url",
-    "prompt_style",
-    "prompt_style_source",
-    "constrained",
-    "batch_size",
-    "max_new_tokens",
-    "max_new_tokens_policy",
-    "limit",
-    "ids",
-    "data",
-    "schemas",
-    "schemas_sha256",
-    "dtype",
-    "device",
-    "threads",
+from slmbench.results_contract import (
+    DEFAULT_TASK,
+    RESULTS_SCHEMA_VERSION,
+    EvalConfig,
+    ResultsJson,
 )
+
+CONFIG_KEYS = tuple(EvalConfig.__annotations__)
+"""The run config keys that results.json repeats (`slmbench.results_contract.EvalConfig`)."""
 SUMMARY_COLUMNS = (
     ("json_exact", "JSONExact"),
     ("json_exact_normalized", "normalized"),
@@ -72,7 +59,7 @@ def build_results(
     backend_info: dict,
     trained_from: dict | None,
     session_wall_s: float,
-) -> dict:
+) -> ResultsJson:
     """The whole `results.json` of a finished run."""
     host = hardware()
     model = {
@@ -89,6 +76,8 @@ def build_results(
     return {
         "schema_version": RESULTS_SCHEMA_VERSION,
         "kind": "eval",
+        "name": config.get("name"),
+        "task": config.get("task", DEFAULT_TASK),
         "created": now_iso(),
         **git_provenance(),
         "versions": package_versions(),

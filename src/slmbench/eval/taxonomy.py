@@ -18,16 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 from slmbench.eval.metrics import json_equal, json_type
+from slmbench.results_contract import ErrorCounts
 
-ERROR_KINDS = (
-    "invalid_json",
-    "truncated",
-    "missing_field",
-    "extra_field",
-    "type_error",
-    "wrong_value",
-    "structure_error",
-)
+ERROR_KINDS = tuple(ErrorCounts.__annotations__)
+"""The kinds, in report order (named once, in `slmbench.results_contract.ErrorCounts`)."""
 _CONTAINERS = ("object", "array")
 
 

@@ -34,12 +34,10 @@ def constrained_mode(mode: str | None) -> str | None:
     return mode
 
 
+DEVICE_NAMES = ("cpu", "cuda", "auto")
+"""Devices the transformers backend runs on (`auto`: CUDA when available)."""
 DTYPE_NAMES = ("float32", "bfloat16", "int8-dynamic")
 """Weight dtypes the CLI offers (the transformers backend; llama.cpp files carry their own)."""
-DTYPE_HELP = (
-    "weights dtype (backend default); int8-dynamic: torch's dynamic int8 on the CPU, about 2x "
-    "faster but inaccurate on SmolLM2 (results/README.md)"
-)
 
 
 @dataclass

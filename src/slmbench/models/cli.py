@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
+
+from slmbench.options import add_command
+
+
+@dataclass(kw_only=True)
+class ModelsCommand:
+    """Everything `slmbench models` takes."""
+
+    json: bool = False
+    """Print the list as JSON."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    models = sub.add_parser(
-        "models", help="list registered models and whether each is available offline"
+    add_command(
+        sub,
+        "models",
+        ModelsCommand,
+        run_models,
+        help="list registered models and whether each is available offline",
     )
-    models.add_argument("--json", action="store_true", help="print the list as JSON")
-    models.set_defaults(func=run_models)
 
 
-def run_models(args: argparse.Namespace) -> int:
+def run_models(args: ModelsCommand) -> int:
     from slmbench.models.registry import MODELS, model_available_offline
 
     rows = [

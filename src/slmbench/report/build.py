@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,11 @@ from slmbench.report.dataset_stats import DatasetStats, dataset_stats
 from slmbench.report.formatting import num, short_sha
 from slmbench.report.load import DatasetGroup, RunSet, assign_labels, group_by_dataset, load_runs
 from slmbench.report.model_card import write_model_cards
+from slmbench.report.record import load_record
 from slmbench.report.tables import Table, to_latex, to_markdown
+
+FIGURE_RUNS = 6
+"""Most runs one figure shows: more bars or legend entries do not read at column width."""
 
 
 @dataclass
@@ -45,10 +50,59 @@ def group_title(group: DatasetGroup) -> str:
     return f"Dataset {group.path} (sha256 {short_sha(group.sha256)}{rows})"
 
 
+def figure_chunks(runs: list, size: int = FIGURE_RUNS) -> list[list]:
+    """The runs of a dataset in consecutive chunks of at most `size`, as even as possible.
+
+    >>> [len(c) for c in figure_chunks(list(range(20)))], figure_chunks([1, 2])
+    ([5, 5, 5, 5], [[1, 2]])
+    """
+    n = max(1, math.ceil(len(runs) / size))
+    bounds = [round(i * len(runs) / n) for i in range(n + 1)]
+    return [runs[bounds[i] : bounds[i + 1]] for i in range(n)]
+
+
+def group_figures(
+    group: DatasetGroup, out: Path, sha8: str, with_reported: bool, pareto_x: str
+) -> list[figs.Figure]:
+    """The dataset's figures, one set per chunk of at most FIGURE_RUNS runs; colours are
+    distinct within a chunk and shared by its figures."""
+    made: list[figs.Figure | None] = []
+    chunks = figure_chunks(group.runs)
+    for k, runs in enumerate(chunks, start=1):
+        part = DatasetGroup(group.sha256, group.path, group.n_rows, runs)
+        colors = figs.colors_for([r.label for r in runs])
+        suffix, key = ("", sha8) if len(chunks) == 1 else (f"_{k}", f"{sha8}-{k}")
+        figures = [
+            figs.tier_bars(part, colors, out / f"tier_jsonexact{suffix}", f"fig-tier-{key}"),
+            figs.pareto(
+                part,
+                colors,
+                out / f"pareto_{pareto_x}{suffix}",
+                f"fig-pareto-{pareto_x}-{key}",
+                pareto_x,
+                with_reported,
+            ),
+            figs.pareto(
+                part,
+                colors,
+                out / f"pareto_latency{suffix}",
+                f"fig-pareto-latency-{key}",
+                "latency",
+                with_reported,
+            ),
+            figs.error_bars(part, colors, out / f"error_kinds{suffix}", f"fig-errors-{key}"),
+        ]
+        if len(chunks) > 1:
+            for fig in figures:
+                if fig is not None:
+                    fig.caption += f" Runs {k} of {len(chunks)} groups of this dataset."
+        made += figures
+    return [f for f in made if f is not None]
+
+
 def group_section(
     group: DatasetGroup,
     stats: DatasetStats | None,
-    colors: dict[str, str],
     fig_dir: Path,
     with_reported: bool,
     pareto_x: str,
@@ -78,28 +132,7 @@ def group_section(
         rt.latency_table(group, f"latency-{sha8}"),
         rt.runs_table(group, f"runs-{sha8}"),
     ]
-    out = fig_dir / f"ds-{sha8}"
-    made = [
-        figs.tier_bars(group, colors, out / "tier_jsonexact", f"fig-tier-{sha8}"),
-        figs.pareto(
-            group,
-            colors,
-            out / f"pareto_{pareto_x}",
-            f"fig-pareto-{pareto_x}-{sha8}",
-            pareto_x,
-            with_reported,
-        ),
-        figs.pareto(
-            group,
-            colors,
-            out / "pareto_latency",
-            f"fig-pareto-latency-{sha8}",
-            "latency",
-            with_reported,
-        ),
-        figs.error_bars(group, colors, out / "error_kinds", f"fig-errors-{sha8}"),
-    ]
-    section.figures += [f for f in made if f is not None]
+    section.figures += group_figures(group, fig_dir / f"ds-{sha8}", sha8, with_reported, pareto_x)
     return section
 
 
@@ -109,8 +142,12 @@ def build_report(
     data_dir: str | Path | None = None,
     with_reported: bool = True,
     pareto_x: str = "params",
+    record: str | Path | None = None,
+    root: str | Path = ".",
 ) -> Report:
-    """Read the runs under `run_paths` and write the whole report into `out_dir`."""
+    """Read the runs under `run_paths` and write the whole report into `out_dir`; `record`
+    (a results/record.json, paths relative to `root`) tells the model cards which models
+    are of record."""
     runs = load_runs(run_paths)
     if not runs.evals and not runs.trains:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in runs.skipped) or "nothing found"
@@ -121,7 +158,6 @@ def build_report(
     assign_labels(runs.evals)
     groups = group_by_dataset(runs.evals)
     stats = dataset_stats(data_dir) if data_dir else None
-    colors = figs.colors_for([r.label for r in runs.evals])
     report = Report(out, runs, groups, [], [], dt.datetime.now().isoformat(timespec="seconds"))
     if len(groups) > 1:
         report.notes.append(
@@ -130,9 +166,7 @@ def build_report(
             "comparable across them."
         )
     for group in groups:
-        report.sections.append(
-            group_section(group, stats, colors, fig_dir, with_reported, pareto_x)
-        )
+        report.sections.append(group_section(group, stats, fig_dir, with_reported, pareto_x))
     if runs.trains:
         training = Section("training", "Training runs")
         training.tables.append(rt.hyperparameter_table(runs.trains))
@@ -151,7 +185,8 @@ def build_report(
             if f is not None
         ]
         report.sections.append(data)
-    report.model_cards = write_model_cards(runs, out / "model_cards")
+    models_of_record = load_record(record) if record else None
+    report.model_cards = write_model_cards(runs, out / "model_cards", models_of_record, Path(root))
     write_tables(report)
     from slmbench.report.html import render_index
 

@@ -1,72 +1,61 @@
-"""`slmbench report RUN_DIR... --out REPORT_DIR`: tables, figures, index.html, model cards."""
+"""`slmbench report RUN_DIR... --out REPORT_DIR`: tables, figures, index.html, model cards;
+`slmbench report --claims [--check]`: the README's headline table and docs/record.md from the
+checked claims. Generated from `slmbench.report.api.ReportOptions`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+from slmbench.options import add_command
+from slmbench.report.api import ReportOptions, report
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    report = sub.add_parser(
+    add_command(
+        sub,
         "report",
+        ReportOptions,
+        run_report,
         help="turn saved eval/train runs into tables, figures, index.html and model cards",
         description="Read saved run folders (results.json, predictions.jsonl, recipe.json, "
         "train_meta.json, train_log.jsonl) and write tables.md, tables.tex, figures (PNG+PDF), "
-        "a self-contained index.html and a model_card.md per fine-tuned model. Runs nothing.",
+        "a self-contained index.html and a model_card.md per fine-tuned model. With --claims, "
+        "check every claim of experiments/*/claims.json against its run's results.json and "
+        "write the README's headline table (from results/headline.json), its figure and "
+        "docs/record.md. Runs nothing.",
     )
-    report.add_argument(
-        "runs",
-        nargs="+",
-        type=Path,
-        metavar="RUN_DIR",
-        help="a run folder, or a folder searched recursively for run folders",
-    )
-    report.add_argument(
-        "--out", type=Path, required=True, metavar="REPORT_DIR", help="output folder (created)"
-    )
-    report.add_argument(
-        "--data",
-        type=Path,
-        metavar="DIR",
-        help="dataset folder (train.jsonl/test.jsonl/manifest.json) to describe",
-    )
-    report.add_argument(
-        "--with-reported",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="show the paper's published numbers as a separate 'reported' group (default: on)",
-    )
-    report.add_argument(
-        "--pareto-x",
-        choices=("params", "size"),
-        default="params",
-        help="x axis of the size Pareto plot: parameters or size on disk",
-    )
-    report.set_defaults(func=run_report)
 
 
-def run_report(args: argparse.Namespace) -> int:
-    from slmbench.report.build import build_report
-
-    report = build_report(
-        args.runs,
-        args.out,
-        data_dir=args.data,
-        with_reported=args.with_reported,
-        pareto_x=args.pareto_x,
-    )
-    for skipped in report.runs.skipped:
+def run_report(options: ReportOptions) -> int:
+    done = report(options)
+    published = done.published
+    if published is not None and options.check:
+        for rel, diff in published.stale.items():
+            print(f"stale: {rel} (run `slmbench report --claims`)\n{diff}", file=sys.stderr)
+        verdict = ", ".join(published.stale) + " stale" if published.stale else "all up to date"
+        print(f"{published.n_claims} claims hold; README.md, docs/record.md, figure: {verdict}")
+        if published.stale:
+            return 1
+    elif published is not None:
+        print(
+            f"{published.n_claims} claims hold; wrote "
+            + (", ".join(str(p) for p in published.written) or "nothing (all up to date)")
+        )
+    built = done.report
+    if built is None:
+        return 0
+    for skipped in built.runs.skipped:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
-    for run in list(report.runs.evals) + list(report.runs.trains):
+    for run in list(built.runs.evals) + list(built.runs.trains):
         for note in run.notes:
             print(f"note {run.path}: {note}", file=sys.stderr)
-    for note in report.notes:
+    for note in built.notes:
         print(f"note: {note}", file=sys.stderr)
     print(
-        f"report of {len(report.runs.evals)} eval and {len(report.runs.trains)} train run(s) "
-        f"({len(report.groups)} dataset(s)): {args.out / 'index.html'}, tables.md, tables.tex, "
-        f"{sum(p.suffix == '.png' for p in report.files)} figures, "
-        f"{len(report.model_cards)} model card(s)"
+        f"report of {len(built.runs.evals)} eval and {len(built.runs.trains)} train run(s) "
+        f"({len(built.groups)} dataset(s)): {options.out / 'index.html'}, tables.md, tables.tex, "
+        f"{sum(p.suffix == '.png' for p in built.files)} figures, "
+        f"{len(built.model_cards)} model card(s)"
     )
     return 0

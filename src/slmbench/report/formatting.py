@@ -85,19 +85,6 @@ def short_sha(sha: str | None) -> str:
     return sha[:8] if sha else "unknown"
 
 
-def short_model_name(name: str | None) -> str:
-    """The last component of a hub id or path, the way people name models in a paper.
-
-    >>> short_model_name("HuggingFaceTB/SmolLM2-135M-Instruct")
-    'SmolLM2-135M-Instruct'
-    >>> short_model_name("embedded:SmolLM2-135M-Instruct"), short_model_name("/x/runs/lora/")
-    ('SmolLM2-135M-Instruct', 'lora')
-    """
-    if not name:
-        return "unknown model"
-    return name.rstrip("/").replace(":", "/").rsplit("/", 1)[-1]
-
-
 def length_summary(values: Sequence[int]) -> tuple[float, float, int]:
     """(median, 90th percentile, max) of lengths; the p90 uses the inclusive method.
 

@@ -15,14 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from slmbench.report.formatting import short_model_name
-
 EVAL_MARKERS = ("results.json", "predictions.jsonl", "run_config.json")
 TRAIN_MARKERS = ("recipe.json", "train_meta.json", "train_log.jsonl")
 # Sub-folders of a run that hold weights, never other runs: not worth walking.
 PRUNED_DIRS = {"checkpoints", "adapter", "model", ".git", "__pycache__", "node_modules"}
-CONFIG_KEYS_THAT_TELL_RUNS_APART = ("backend", "prompt_style", "dtype", "threads")
-"""Config values added to labels that still collide (constrained decoding is always shown)."""
 
 
 class UnreadableFile(Exception):
@@ -41,8 +37,9 @@ class TrainRun:
 
     @property
     def name(self) -> str:
-        """The run folder's name: what the user called this training."""
-        return self.path.name
+        """The recorded name (`slmbench train --name`: train_meta.json, recipe.json `name`),
+        else the run folder's name."""
+        return recorded_name(self.meta, self.recipe) or self.path.name
 
     @property
     def recipe_name(self) -> str:
@@ -66,21 +63,34 @@ class TrainRun:
         ]
 
 
+def recorded_name(*files: dict | None) -> str | None:
+    """The run name recorded by `--name` in the first of these run files that has one.
+
+    >>> recorded_name({"name": ""}, None, {"name": "quick-x2"}), recorded_name({})
+    ('quick-x2', None)
+    """
+    for data in files:
+        if isinstance(data, dict) and isinstance(data.get("name"), str) and data["name"]:
+            return data["name"]
+    return None
+
+
 def recipe_name(recipe: dict | None) -> str:
-    """What a recipe is called: its `name`, else the packaged recipe or file it came from.
+    """What a recipe is called: the packaged recipe or file it came from (a recipe.json's
+    `name` is the run's name, not the recipe's).
 
     A run folder's resolved `recipe.json` (`--config RUN/recipe.json`) is named by its run.
 
-    >>> recipe_name({"recipe_source": "paper"}), recipe_name({"recipe_source": "cfg/my.json"})
-    ('paper', 'my')
+    >>> recipe_name({"recipe_source": "paper", "name": "quick-x2"})
+    'paper'
+    >>> recipe_name({"recipe_source": "cfg/my.json"})
+    'my'
     >>> recipe_name({"recipe_source": "results/train/v3-lora/recipe.json"})
     'v3-lora recipe'
     >>> recipe_name({})
     'custom recipe'
     """
     recipe = recipe or {}
-    if recipe.get("name"):
-        return str(recipe["name"])
     source = Path(str(recipe.get("recipe_source") or ""))
     if source.name == "recipe.json" and source.parent.name:
         return f"{source.parent.name} recipe"
@@ -97,6 +107,13 @@ class EvalRun:
     notes: list[str] = field(default_factory=list)
     train_run: TrainRun | None = None
     label: str = ""
+    run_config: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The recorded name (`slmbench eval --name`: results.json, run_config.json `name`),
+        else the run folder's name."""
+        return recorded_name(self.results, self.run_config) or self.path.name
 
     @property
     def config(self) -> dict:
@@ -136,14 +153,16 @@ class EvalRun:
 
     @property
     def model_tag(self) -> str | None:
-        """Which fine-tune this is: the train run folder's name (from the adapter/model path
-        when that folder was not given to the report), None for a zero-shot run."""
+        """Which fine-tune this is: its train run's name (when that folder was not given to
+        the report: the name recorded in the recipe results.json carries, else the folder of
+        the adapter/model path), None for a zero-shot run."""
         if self.train_run is not None:
             return self.train_run.name
         if not self.is_fine_tuned:
             return None
         paths = _weight_paths(self)
-        return run_folder_name(paths[0]) if paths else recipe_name(self.recipe)
+        fallback = run_folder_name(paths[0]) if paths else recipe_name(self.recipe)
+        return recorded_name(self.model.get("trained_from")) or fallback
 
     def metric(self, name: str, tier: str | None = None, schema: str | None = None) -> dict:
         """`{"value", "ci_low", "ci_high"}` of one metric, `{}` when the run lacks it."""
@@ -289,7 +308,14 @@ def load_eval_run(path: Path) -> EvalRun | Skipped:
             notes.append(f"predictions.jsonl has {len(predictions)} rows, results.json n={n}")
     else:
         notes.append("no predictions.jsonl: counts from results.json only")
-    return EvalRun(path, results, predictions, notes)
+    run_config: dict = {}
+    if (path / "run_config.json").is_file():
+        try:
+            loaded = read_json(path / "run_config.json")
+            run_config = loaded if isinstance(loaded, dict) else {}
+        except UnreadableFile as e:
+            notes.append(str(e))
+    return EvalRun(path, results, predictions, notes, run_config=run_config)
 
 
 def load_train_run(path: Path) -> TrainRun | Skipped:
@@ -358,8 +384,10 @@ def run_folder_name(path: Path) -> str:
 def link_train_runs(evals: list[EvalRun], trains: list[TrainRun]) -> None:
     """Attach to each fine-tuned eval run the train run whose adapter/model it evaluated.
 
-    Paths in results.json may be relative to wherever the eval was started, so an exact match
-    of resolved paths is tried first, then a unique match on the train run's folder name.
+    Paths in results.json may be relative to wherever the eval was started (or the run may
+    have moved since), so an exact match of resolved paths is tried first, then the model the
+    run's name names (`<model>.on-<split>...`, the naming scheme of CONTRIBUTING.md), then a
+    unique match on the train run's folder name.
     """
     for run in evals:
         paths = _weight_paths(run)
@@ -369,6 +397,10 @@ def link_train_runs(evals: list[EvalRun], trains: list[TrainRun]) -> None:
             if any(p.resolve() == root or root in p.resolve().parents for p in paths):
                 match = train
                 break
+        if match is None and run.is_fine_tuned and ".on-" in run.name:
+            model = run.name.split(".on-", 1)[0]
+            by_model = [t for t in trains if t.name == model]
+            match = by_model[0] if len(by_model) == 1 else None
         if match is None:
             names = {run_folder_name(p) for p in paths}
             by_name = [t for t in trains if t.path.name in names]
@@ -395,55 +427,18 @@ def group_by_dataset(evals: list[EvalRun]) -> list[DatasetGroup]:
 
 
 def assign_labels(evals: list[EvalRun]) -> None:
-    """Give each run a short display label, unique within its dataset group.
+    """Label each run by its recorded name, else its folder's name (never a guessed label).
 
-    Base label: the model's short name, plus `FT (recipe)` for a fine-tuned model and
-    `constrained` for a constrained-decoding run. Runs that
-    still collide get the config values that differ between them, then their folder name.
+    Two runs of one dataset group with the same name (folders of the same name in different
+    places) are told apart by their parent folder.
     """
     for run in evals:
-        base = short_model_name(run.base_model)
-        run.label = f"{base} FT ({run.model_tag})" if run.is_fine_tuned else base
-        constrained = _config_word("constrained", run.config.get("constrained"))
-        if constrained != "unconstrained":
-            run.label += " " + constrained
+        run.label = run.name
     for group in group_by_dataset(evals):
         by_label: dict[str, list[EvalRun]] = {}
         for run in group.runs:
             by_label.setdefault(run.label, []).append(run)
         for same in by_label.values():
-            if len(same) < 2:
-                continue
-            differing = [
-                k
-                for k in CONFIG_KEYS_THAT_TELL_RUNS_APART
-                if len({_config_word(k, r.config.get(k)) for r in same}) > 1
-            ]
-            for run in same:
-                extra = [_config_word(k, run.config.get(k)) for k in differing]
-                if extra:
-                    run.label += " [" + ", ".join(extra) + "]"
-            if len({r.label for r in same}) < len(same):
+            if len(same) > 1:
                 for run in same:
-                    run.label += f" <{run.path.name}>"
-
-
-def _config_word(key: str, value: Any) -> str:
-    """How a config value reads inside a label.
-
-    >>> _config_word("constrained", "strict"), _config_word("constrained", None)
-    ('constrained', 'unconstrained')
-    >>> _config_word("constrained", "lenient"), _config_word("threads", 4)
-    ('constrained (lenient)', '4 threads')
-    >>> _config_word("threads", None), _config_word("dtype", None)
-    ('all threads', 'default dtype')
-    """
-    if key == "constrained":
-        if value in (None, False, "off", "false", ""):
-            return "unconstrained"
-        return "constrained (lenient)" if value == "lenient" else "constrained"
-    if key == "threads":
-        return f"{value} threads" if value else "all threads"
-    if key == "dtype" and value is None:
-        return "default dtype"
-    return str(value)
+                    run.label += f" ({run.path.parent.name}/{run.path.name})"

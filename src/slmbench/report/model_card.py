@@ -3,6 +3,9 @@
 One card per fine-tuned model: a train run (with the eval runs that scored its adapter/model),
 or a fine-tuned eval run whose train run folder was not given. The YAML metadata block is built
 with huggingface_hub's `ModelCardData`/`EvalResult`, so it has the Hub's `model-index` layout.
+A card is named by the run's recorded name (else its folder), names and links the base model
+by its hub id (`slmbench.known_models`), and says whether `results/record.json` lists it as a
+model of record.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from slmbench.report.formatting import MISSING, ci_text, num, pct, short_model_name, short_sha, slug
+from slmbench.known_models import hub_id_of
+from slmbench.report.formatting import MISSING, ci_text, num, pct, short_sha, slug
 from slmbench.report.load import EvalRun, RunSet, TrainRun, recipe_name
+from slmbench.report.record import Record, RecordModel
 from slmbench.report.result_tables import (
     MAIN_METRICS,
     NOT_HYPERPARAMETERS,
@@ -37,6 +42,7 @@ class FineTunedModel:
     name: str
     train_run: TrainRun | None
     evals: list[EvalRun] = field(default_factory=list)
+    of_record: RecordModel | None = None
 
     @property
     def recipe(self) -> dict:
@@ -49,6 +55,12 @@ class FineTunedModel:
         if self.recipe.get("base_model"):
             return str(self.recipe["base_model"])
         return self.evals[0].base_model if self.evals else "unknown"
+
+    @property
+    def base_hub_id(self) -> str | None:
+        """The base model's hub id (a registry key such as `smollm2-135m-instruct` is not
+        one), None when the base is not a registered model."""
+        return hub_id_of(self.base_model)
 
     @property
     def is_adapter(self) -> bool:
@@ -106,7 +118,7 @@ def card_metadata(model: FineTunedModel) -> str:
     data = facts.get("path") or model.recipe.get("data")
     data_card = ModelCardData(
         model_name=model.name,
-        base_model=model.base_model,
+        base_model=model.base_hub_id,
         license=LICENSE,
         language=["en"],
         library_name="peft" if model.is_adapter else "transformers",
@@ -206,8 +218,27 @@ def _usage_section(model: FineTunedModel) -> list[str]:
     ]
 
 
-def render_model_card(model: FineTunedModel) -> str:
-    base = model.base_model
+def base_model_text(model: FineTunedModel) -> str:
+    """The base model, linked on the Hub by its hub id when it is a registered model."""
+    hub_id = model.base_hub_id
+    if hub_id is None:
+        return f"`{model.base_model}`"
+    link = f"[{hub_id}](https://huggingface.co/{hub_id})"
+    return link if hub_id == model.base_model else f"{link} (`{model.base_model}` in SLMBench)"
+
+
+def record_text(model: FineTunedModel, record: Record | None) -> list[str]:
+    if record is None:
+        return []
+    if model.of_record is not None:
+        entry = model.of_record
+        where = f" (`{entry.experiment}`)" if entry.experiment else ""
+        return ["", f"**The {entry.summary}**, as listed in `{record.path}`{where}."]
+    listed = ", ".join(f"`{m.name}`" for m in record.models if m.trained_in) or "none"
+    return ["", f"Not a model of record (`{record.path}` lists {listed})."]
+
+
+def render_model_card(model: FineTunedModel, record: Record | None = None) -> str:
     method = str(model.recipe.get("method") or ("lora" if model.is_adapter else "full"))
     method = {"lora": "LoRA", "qlora": "QLoRA", "full": "full-parameter"}.get(
         method.lower(), method
@@ -219,9 +250,10 @@ def render_model_card(model: FineTunedModel) -> str:
         "",
         f"# {model.name}",
         "",
-        f"A {method} fine-tune of [{short_model_name(base)}](https://huggingface.co/{base}) "
-        "that extracts a JSON object following a given schema from text (EdgeJSON task), "
-        "trained and evaluated with SLMBench on CPU.",
+        f"A {method} fine-tune of {base_model_text(model)} that extracts a JSON object "
+        "following a given schema from text (EdgeJSON task), trained and evaluated with "
+        "SLMBench.",
+        *record_text(model, record),
         "",
         "## Results",
         "",
@@ -253,17 +285,26 @@ def _sources(model: FineTunedModel) -> str:
     return ", ".join(f"`{p}`" for p in folders)
 
 
-def write_model_cards(runs: RunSet, out_dir: Path) -> list[Path]:
-    """`out_dir/<model slug>/model_card.md` for each fine-tuned model; returns the paths."""
+def write_model_cards(
+    runs: RunSet, out_dir: Path, record: Record | None = None, root: Path = Path(".")
+) -> list[Path]:
+    """`out_dir/<model name>/model_card.md` for each fine-tuned model; returns the paths.
+    Two models of the same name (folders of the same name in different places) get `-2`,
+    `-3`... in the order found."""
     written = []
     used: set[str] = set()
     for model in fine_tuned_models(runs):
-        name = slug(model.name)
+        if record is not None:
+            train_dir = model.train_run.path if model.train_run else None
+            model.of_record = record.find(model.name, train_dir, root)
+        base = slug(model.name)
+        name, k = base, 1
         while name in used:
-            name += "-2"
+            k += 1
+            name = f"{base}-{k}"
         used.add(name)
         path = out_dir / name / "model_card.md"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render_model_card(model), encoding="utf-8")
+        path.write_text(render_model_card(model, record), encoding="utf-8")
         written.append(path)
     return written

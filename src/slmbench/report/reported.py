@@ -39,6 +39,23 @@ class ReportedResult:
         """
         return f"{self.label} (paper)"
 
+    def metric(self, path: str) -> float | None:
+        """The published value at a results.json-style metric path, None where the paper
+        gives none (only JSONExact, overall and by tier, is published).
+
+        >>> paper = REPORTED[0]
+        >>> paper.metric("metrics.overall.json_exact"), paper.metric("metrics.overall.field_f1")
+        (0.247, None)
+        >>> paper.metric("metrics.by_tier.complex.json_exact")
+        0.0
+        """
+        parts = path.removesuffix(".value").split(".")
+        if parts == ["metrics", "overall", "json_exact"]:
+            return self.json_exact
+        if len(parts) == 4 and parts[:2] == ["metrics", "by_tier"] and parts[3] == "json_exact":
+            return self.json_exact_by_tier.get(parts[2])
+        return None
+
 
 REPORTED: tuple[ReportedResult, ...] = (
     ReportedResult(
@@ -64,3 +81,12 @@ REPORTED: tuple[ReportedResult, ...] = (
         json_exact=0.146,
     ),
 )
+
+
+def reported_result(label: str) -> ReportedResult | None:
+    """The published result with this label (`ReportedResult.label`), None if there is none.
+
+    >>> reported_result("Qwen2.5-0.5B").json_exact, reported_result("GPT-5")
+    (0.146, None)
+    """
+    return next((r for r in REPORTED if r.label == label), None)

@@ -105,7 +105,7 @@ class CheckpointHook(TrainerCallback):
 class StopOnNonFinite(TrainerCallback):
     """Stops training at the first logged NaN or infinite loss or gradient norm, before the
     next checkpoint. Weights that have become NaN stay NaN, and the run would otherwise spend
-    its remaining steps on them (two GPU runs did: results/gpu-left-pad/)."""
+    its remaining steps on them (two GPU runs did: experiments/gpu-left-pad/)."""
 
     def __init__(self):
         self.step: int | None = None

@@ -2,24 +2,23 @@
 JSON files under `slmbench/configs/` (`paper`, `recommended`, `quick`).
 
 A recipe is resolved in three layers: the dataclass defaults, then a named recipe or a JSON
-file, then command-line overrides (one flag per field, generated from this dataclass). Every
+file, then overrides (on the command line one flag per field, generated from this dataclass by
+`slmbench.options`). Every
 value is type-checked here, and an error names the field and where the value came from.
 """
 
 from __future__ import annotations
 
-import ast
-import inspect
 import json
 import types
 import typing
 from dataclasses import asdict, dataclass, field, fields
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from slmbench.errors import SlmbenchError
+from slmbench.options import field_types
 
 ALL_LINEAR = "all-linear"
 TRUE_WORDS = ("true", "yes", "on", "1")
@@ -97,35 +96,8 @@ class Recipe:
 
 
 RECIPE_FIELDS = tuple(f.name for f in fields(Recipe))
-RUN_ONLY_KEYS = ("base_model", "recipe_source", "init_adapter_sha256")
+RUN_ONLY_KEYS = ("name", "base_model", "recipe_source", "init_adapter_sha256")
 """Keys a run folder's recipe.json adds to the recipe (`--config RUN/recipe.json` skips them)."""
-
-
-@cache
-def field_docs() -> dict[str, str]:
-    """The docstring under each field of `Recipe` (for --help and the docs), one line each.
-
-    >>> field_docs()["lora_r"]
-    'LoRA rank (ignored by `full`).'
-    """
-    tree = ast.parse(inspect.getsource(Recipe))
-    body = tree.body[0].body
-    docs: dict[str, str] = {}
-    for node, following in zip(body, body[1:], strict=False):
-        if (
-            isinstance(node, ast.AnnAssign)
-            and isinstance(node.target, ast.Name)
-            and isinstance(following, ast.Expr)
-            and isinstance(following.value, ast.Constant)
-            and isinstance(following.value.value, str)
-        ):
-            docs[node.target.id] = " ".join(following.value.value.split())
-    return docs
-
-
-@cache
-def field_types() -> dict[str, Any]:
-    return typing.get_type_hints(Recipe)
 
 
 def recipe_names() -> list[str]:
@@ -206,17 +178,26 @@ def recipe_from_dict(data: dict, where: str, base: Recipe | None = None) -> Reci
     return check_recipe(Recipe(**values), where)
 
 
-def apply_overrides(recipe: Recipe, overrides: dict[str, str | None], where: str) -> Recipe:
-    """The recipe with command-line values (strings; None: not given) applied.
+def apply_overrides(recipe: Recipe, overrides: dict[str, Any], where: str) -> Recipe:
+    """The recipe with overrides applied: text as typed on the command line (`"1e-3"`,
+    `"none"`), or values as in a JSON file (`1e-3`, None is then "not given" too).
 
     >>> apply_overrides(Recipe(), {"learning_rate": "1e-3", "target_modules": "q_proj,v_proj"},
     ...                 "command line").target_modules
     ['q_proj', 'v_proj']
+    >>> apply_overrides(Recipe(), {"epochs": 1, "lora_r": None}, "options").epochs
+    1.0
+    >>> apply_overrides(Recipe(), {"epoch": 1}, "options")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    slmbench.errors.SlmbenchError: options: unknown recipe field 'epoch' (known: ...)
     """
     values = recipe.to_dict()
-    for key, text in overrides.items():
-        if text is not None:
-            values[key] = coerce(key, text, where, from_text=True)
+    for key, value in overrides.items():
+        if key not in RECIPE_FIELDS:
+            known = ", ".join(RECIPE_FIELDS)
+            raise SlmbenchError(f"{where}: unknown recipe field {key!r} (known: {known})")
+        if value is not None:
+            values[key] = coerce(key, value, where, from_text=isinstance(value, str))
     return check_recipe(Recipe(**values), where)
 
 
@@ -233,7 +214,7 @@ def coerce(name: str, value: Any, where: str, from_text: bool) -> Any:
     Traceback (most recent call last):
     slmbench.errors.SlmbenchError: cli: recipe field 'learning_rate' must be a number, got 'abc'
     """
-    kind = field_types()[name]
+    kind = field_types(Recipe)[name]
     try:
         return _coerce(kind, value, from_text)
     except _WrongType as e:
@@ -357,32 +338,3 @@ def check_recipe(recipe: Recipe, where: str) -> Recipe:
     if not recipe.target_modules:
         raise SlmbenchError(f"{where}: recipe field 'target_modules' must name modules")
     return recipe
-
-
-def cli_flag(name: str) -> str:
-    """The command-line flag of a field.
-
-    >>> cli_flag("per_device_batch_size")
-    '--per-device-batch-size'
-    """
-    return "--" + name.replace("_", "-")
-
-
-def field_metavar(name: str) -> str:
-    """A short description of the accepted values, for --help.
-
-    >>> field_metavar("method"), field_metavar("token_budget"), field_metavar("lora_r")
-    ('{lora,full}', 'INT|none', 'INT')
-    """
-    kind = field_types()[name]
-    if typing.get_origin(kind) is Literal:
-        return "{" + ",".join(typing.get_args(kind)) + "}"
-    if typing.get_origin(kind) in (typing.Union, types.UnionType):
-        args = typing.get_args(kind)
-        if list[str] in args:
-            return "NAME[,NAME...]"
-        inner = [a for a in args if a is not type(None)][0]
-        return f"{inner.__name__.upper()}|none"
-    if kind is bool:
-        return "true|false"
-    return {int: "INT", float: "FLOAT", str: "TEXT"}[kind]

@@ -1,7 +1,7 @@
 """The folder a training run writes, and the rules for reusing one.
 
     RUN_DIR/
-      recipe.json       resolved recipe + base_model + recipe_source (written first)
+      recipe.json       name, base_model, resolved recipe, recipe_source (written first)
       train_meta.json   provenance, data sha256, length-policy counts, status, wall time
       train_log.jsonl   one row per logging step / validation (see callbacks.py)
       val_ids.json      the held-out validation ids (when validating)
@@ -31,8 +31,9 @@ RECIPE = "recipe.json"
 META = "train_meta.json"
 LOG = "train_log.jsonl"
 VAL_IDS = "val_ids.json"
-NOT_IDENTITY = ("description", "recipe_source")
-"""recipe.json keys that do not change what is trained (a copied recipe file may resume)."""
+NOT_IDENTITY = ("name", "description", "recipe_source")
+"""recipe.json keys that do not change what is trained (a copied recipe file may resume, and
+naming or renaming a run with `--name` resumes it)."""
 
 
 def is_main_process() -> bool:
@@ -61,10 +62,14 @@ class RunFolder:
         data_sha: str | None,
         val_spec: dict,
         init_adapter_sha: str | None = None,
+        name: str | None = None,
     ) -> dict[str, Any]:
         """What makes a run this run: recipe.json's content (with the weights hash of the adapter
-        it continued, if any), the data hash, the validation."""
+        it continued, if any), the data hash, the validation. The run's `name` is recorded in
+        recipe.json but is not part of it."""
         run_recipe = {"base_model": model, **recipe.to_dict(), "recipe_source": source}
+        if name:
+            run_recipe = {"name": name, **run_recipe}
         if init_adapter_sha:
             run_recipe["init_adapter_sha256"] = init_adapter_sha
         return {"recipe": run_recipe, "data_sha256": data_sha, "val": val_spec}
@@ -74,6 +79,7 @@ class RunFolder:
         `complete` (the same run, finished). Raises for a folder holding anything else."""
         if self.recipe_path.is_file():
             self._check_same(identity)
+            self._record_name(identity["recipe"].get("name"))
             meta = self.read_meta()
             return "complete" if meta.get("status") == "complete" else "resume"
         if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
@@ -86,11 +92,37 @@ class RunFolder:
             _write_json(self.recipe_path, identity["recipe"])
         return "new"
 
-    def _check_same(self, identity: dict[str, Any]) -> None:
+    def run_name(self, requested: str | None) -> str:
+        """The run's name: `--name`, else the one an earlier session recorded, else the
+        folder's basename."""
+        if requested is not None:
+            if not requested.strip() or "\n" in requested:
+                raise SlmbenchError(f"--name {requested!r}: give a non-empty one-line name")
+            return requested
+        return self._recipe_json().get("name") or self.path.resolve().name
+
+    def _recipe_json(self) -> dict[str, Any]:
+        if not self.recipe_path.is_file():
+            return {}
         try:
-            existing = json.loads(self.recipe_path.read_text(encoding="utf-8"))
+            return json.loads(self.recipe_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as e:
             raise SlmbenchError(f"{self.recipe_path}:{e.lineno}: not valid JSON") from None
+
+    def _record_name(self, name: str | None) -> None:
+        """Name (or rename) an existing run in recipe.json and train_meta.json."""
+        recorded = self._recipe_json()
+        if not name or recorded.get("name") == name or not is_main_process():
+            return
+        if recorded.get("name"):
+            print(f"{self.path}: renamed from {recorded['name']!r} to {name!r}")
+        rest = {key: value for key, value in recorded.items() if key != "name"}
+        _write_json(self.recipe_path, {"name": name, **rest})
+        if self.meta_path.is_file():
+            self.update_meta(name=name)
+
+    def _check_same(self, identity: dict[str, Any]) -> None:
+        existing = self._recipe_json()
         wanted = identity["recipe"]
         differing = [
             f"{key}: {existing.get(key)!r} there, {wanted.get(key)!r} now"

@@ -51,7 +51,7 @@ class AnswerOnlyTrainer(Trainer):
     every prompt position onto the 49k-token vocabulary and takes its softmax. With left-padded
     batches (on the CPU) `logits_to_keep` restricts that to the trailing answer span: the same
     loss, 1.17x the training tokens/s on a 2-core CPU, and less memory
-    (results/bench/bench_answer_span.txt); right-padded batches keep the span from the
+    (experiments/bench/bench_answer_span.txt); right-padded batches keep the span from the
     earliest answer start. Models whose `forward` has no `logits_to_keep` get the Trainer's
     own loss."""
 

@@ -40,6 +40,8 @@ class TrainRequest:
     out: Path
     recipe: Recipe
     recipe_source: str = "defaults"
+    name: str | None = None
+    """The run's name (default: the one recorded in `out`, else its basename)."""
     schemas: Path | None = None
     val: Path | None = None
     val_fraction: float | None = None
@@ -148,8 +150,9 @@ def train(request: TrainRequest, callbacks: list | None = None) -> dict:
         print(val_set.summary("validation", recipe.max_length))
 
     folder = RunFolder(request.out)
+    name = folder.run_name(request.name)
     identity = folder.identity(
-        request.model, recipe, request.recipe_source, data_sha, val_spec, init_sha
+        request.model, recipe, request.recipe_source, data_sha, val_spec, init_sha, name
     )
     with PartialState().main_process_first():  # rank 0 creates the folder, the others read it
         state = folder.claim(identity)
@@ -179,6 +182,7 @@ def train(request: TrainRequest, callbacks: list | None = None) -> dict:
         val_set=val_set,
         val_spec=val_spec,
         extra={
+            "name": name,
             "device": device_type,
             "bf16": use_bf16,
             "threads": torch.get_num_threads(),
@@ -285,10 +289,11 @@ def train(request: TrainRequest, callbacks: list | None = None) -> dict:
 
 def training_padding_side(device_type: str) -> str:
     """`left` on the CPU, where every answer then ends at the last position and the loss needs
-    the logits of the answer span only (1.17x the tokens/s: results/bench/bench_answer_span.txt);
+    the logits of the answer span only (1.17x the tokens/s,
+    experiments/bench/bench_answer_span.txt);
     `right` elsewhere. On an H200 (torch 2.11, transformers 5.17) two runs with left-padded
     batches had NaN gradients within 25 steps, while every right-padded GPU run trained
-    (results/gpu-left-pad/). The answer-span loss holds for either side.
+    (experiments/gpu-left-pad/). The answer-span loss holds for either side.
 
     >>> training_padding_side("cpu"), training_padding_side("cuda")
     ('left', 'right')

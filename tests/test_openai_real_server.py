@@ -1,0 +1,213 @@
+"""`slmbench eval --backend openai` against a real OpenAI-compatible server: llama-cpp-python's
+own (`python -m llama_cpp.server`, its `[server]` extra, installed by scripts/install.sh),
+started on a free 127.0.0.1 port and serving a GGUF that `--backend llamacpp` also runs.
+
+Same weights, greedy, the same prompts (the server applies the GGUF's chat template, the
+llamacpp backend the same template through the HF tokenizer), the same token budgets
+(`--tokenizer`): every row's output and scores must be the same, constrained or not. The auto
+dialect probe must find `llama-cpp-python` (whose server refuses OpenAI's `json_schema`) and
+results.json must record it.
+
+Two things make the equality hold, and each was a measured difference before it was handled:
+its server applies `repeat_penalty` 1.1 even at temperature 0 (the dialect sends 1.0), and
+without a tokenizer the client estimates budgets from characters (217 vs 168 tokens on one
+row), so rows cut at their budget differ in length.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from slmbench.data.schemas import load_schemas
+from slmbench.models import openai_dialects
+from slmbench.models.base import GenerationRequest
+from slmbench.models.openai_backend import OpenAIBackend
+
+SERVER_MODULES = ("llama_cpp", "fastapi", "uvicorn", "sse_starlette", "starlette_context")
+SERVER_START_TIMEOUT_S = 120
+REQUEST_TIMEOUT_S = 120
+THREADS = 2  # the server's and the llamacpp backend's: the same float sums, the same argmax
+SCORES = ("json_exact", "json_exact_normalized", "field_f1", "schema_valid", "valid_json")
+ALIAS = "served-gguf"
+NAME_SCHEMA = {
+    "type": "object",
+    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+    "required": ["name", "age"],
+}
+
+pytestmark = pytest.mark.skipif(
+    any(importlib.util.find_spec(m) is None for m in SERVER_MODULES),
+    reason="llama-cpp-python[server] not installed (scripts/install.sh installs it)",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def llama_cpp_server(gguf: Path, log_path: Path) -> Iterator[str]:
+    """The server on 127.0.0.1 serving `gguf`; killed on exit, whatever happened."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
+        "--model_alias", ALIAS, "--host", "127.0.0.1", "--port", str(port),
+        "--n_threads", str(THREADS), "--n_threads_batch", str(THREADS),
+        "--n_ctx", "4096", "--verbose", "False",
+    ]  # fmt: skip
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"llama_cpp.server exited ({process.returncode}): {tail(log_path)}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"llama_cpp.server not up in {SERVER_START_TIMEOUT_S} s")
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{url}/v1/models", timeout=2) as answer,
+            ):
+                if answer.status == 200:
+                    break
+            time.sleep(0.25)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def tail(path: Path, n: int = 800) -> str:
+    return path.read_text(errors="replace")[-n:]
+
+
+@pytest.fixture(scope="module")
+def data_file(tmp_path_factory) -> Path:
+    from slmbench.data.generate import build_dataset
+
+    out = tmp_path_factory.mktemp("data")
+    build_dataset(out, seed=0, n_train=40, n_test=40)
+    return out / "test.jsonl"
+
+
+def evaluate(out: Path, data: Path, **options) -> tuple[dict, dict[str, dict]]:
+    """results.json and the predictions by id of one `slmbench eval` run."""
+    from slmbench.eval.api import EvalOptions
+    from slmbench.eval.runner import run_eval
+
+    results = run_eval(
+        EvalOptions(data=str(data), out=str(out), prompt_style="chat", progress=False, **options),
+        echo=lambda _: None,
+    )
+    lines = (out / "predictions.jsonl").read_text().splitlines()
+    return results, {p["id"]: p for p in map(json.loads, lines)}
+
+
+def check_served_equals_local(
+    gguf: Path, url: str, tokenizer: str, data: Path, tmp_path: Path, limit: int, cap: int
+) -> dict[str, dict[str, dict]]:
+    """Evaluate `gguf` with the llamacpp backend and through the server at `url`, unconstrained
+    and constrained, and assert that every row came out the same. Returns the predictions."""
+    local = dict(model=str(gguf), backend="llamacpp", threads=THREADS, tokenizer=tokenizer)
+    served: dict = dict(model=ALIAS, backend="openai", tokenizer=tokenizer)
+    served["timeout_s"] = REQUEST_TIMEOUT_S
+    predictions = {}
+    for constrained in (None, "strict"):
+        common = dict(limit=limit, max_new_tokens=cap, constrained=constrained)
+        tag = constrained or "free"
+        _, by_llamacpp = evaluate(tmp_path / f"llamacpp-{tag}", data, **local, **common)
+        results, by_server = evaluate(
+            tmp_path / f"openai-{tag}", data, base_url=url, **served, **common
+        )
+        info = results["model"]["backend_info"]
+        assert (info["server_dialect"], info["server_dialect_source"]) == (
+            "llama-cpp-python",
+            "probe",
+        )
+        assert info["served_models"] == [ALIAS] and info["retried_requests"] == 0
+        assert by_server.keys() == by_llamacpp.keys() and len(by_server) == limit
+        for row_id, mine in by_server.items():
+            theirs = by_llamacpp[row_id]
+            assert mine["max_new_tokens"] == theirs["max_new_tokens"], row_id
+            assert mine["raw_output"] == theirs["raw_output"], (row_id, tag)
+            assert [mine[k] for k in SCORES] == [theirs[k] for k in SCORES], row_id
+            assert mine["hit_limit"] == theirs["hit_limit"], row_id
+            assert mine["constrained"] == ("on" if constrained else "off")
+        predictions[tag] = by_server
+    return predictions
+
+
+def structural_errors(output: str, schema: dict) -> list[str]:
+    """What llama.cpp's grammar guarantees: JSON of the schema's structure, types, required
+    keys, enums and patterns. Its grammar does not enforce `format` (e.g. email)."""
+    value = json.loads(output)
+    return [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(value)]
+
+
+def test_tiny_gguf_served_equals_llamacpp(
+    tiny_model_dir, tiny_gguf_export, data_file, tmp_path, monkeypatch
+):
+    """The tiny random Llama, as exported: fast, and its random tokens (byte pieces, odd
+    whitespace) test that the stream is reassembled exactly. Then the dialect's other form,
+    for clients without llama-cpp-python: `json_object` + schema."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from slmbench.deploy.export import write_gguf
+    from slmbench.models.gguf_files import tokenizer_dir_for
+
+    gguf = tmp_path / "tiny.gguf"
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    tokenizer.save_pretrained(tokenizer_dir_for(gguf))
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    write_gguf(model, tokenizer, tokenizer_dir_for(gguf), gguf, "f32", progress=False)
+    with llama_cpp_server(gguf, tmp_path / "server.log") as url:
+        tokenizer_dir = str(tokenizer_dir_for(gguf))
+        check_served_equals_local(gguf, url, tokenizer_dir, data_file, tmp_path, limit=4, cap=48)
+
+        monkeypatch.setattr(openai_dialects, "schema_gbnf", lambda schema: None)
+        backend = OpenAIBackend(ALIAS, base_url=url, constrained="strict")
+        messages = [{"role": "user", "content": "Ada is 36."}]
+        request = GenerationRequest("", 24, schema=NAME_SCHEMA, messages=messages)
+        (generation,) = backend.generate([request])
+        # The probe's answer followed its schema through `json_object` + schema.
+        assert backend.info()["server_dialect"] == "llama-cpp-python"
+        assert generation.meta["constrained"] == "on"
+        assert "".join(generation.text.split()).startswith('{"name":"')  # the schema's first key
+
+
+@pytest.mark.slow
+def test_embedded_smollm2_served_equals_llamacpp_and_constrained_rows_validate(data_file, tmp_path):
+    from slmbench.models.embedded import embedded_gguf_path, embedded_model_dir
+
+    gguf, tokenizer = embedded_gguf_path(), str(embedded_model_dir())
+    with llama_cpp_server(gguf, tmp_path / "server.log") as url:
+        predictions = check_served_equals_local(
+            gguf, url, tokenizer, data_file, tmp_path, limit=4, cap=1024
+        )
+    schemas = load_schemas(None)
+    finished = [p for p in predictions["strict"].values() if not p["hit_limit"]]
+    assert len(finished) >= 2, "too few constrained rows finished for the check to mean much"
+    for p in finished:
+        assert p["valid_json"] == 1
+        assert structural_errors(p["raw_output"], schemas[p["schema_id"]].schema) == []
