@@ -126,3 +126,32 @@ def v3_dir() -> Path:
     if not (SHARED_V3 / "train.jsonl").is_file():
         pytest.skip("../shared/edgejson_v3 not present")
     return SHARED_V3
+
+
+CONTACT_SCHEMA = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {"name": {"type": "string"}, "city": {"type": "string"}},
+}
+ORDER_PROPERTIES = {
+    "order_id": {"type": "string"},
+    "items": {"type": "array", "items": {"type": "string"}},
+}
+
+
+def write_tiny_dataset(root: Path, rows: list[dict], order_extra: dict | None = None) -> Path:
+    """`root/train.jsonl` of `rows` and a schema folder of two schemas, `contact` (simple) and
+    `order` (medium, with `order_extra` properties), written here so that the training tests do
+    not depend on the packaged schemas."""
+    import json
+
+    order = {
+        "type": "object",
+        "required": ["order_id"],
+        "properties": {**ORDER_PROPERTIES, **(order_extra or {})},
+    }
+    for tier, name, schema in (("simple", "contact", CONTACT_SCHEMA), ("medium", "order", order)):
+        (root / "schemas" / tier).mkdir(parents=True)
+        (root / "schemas" / tier / f"{name}.json").write_text(json.dumps(schema))
+    (root / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return root

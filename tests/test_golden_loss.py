@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import write_tiny_dataset
 
 from slmbench.prompts import build_prompt, format_answer
 from slmbench.train.recipe import apply_overrides, load_recipe
@@ -64,23 +65,6 @@ CITIES = ["Paris", "Oslo", "Rome", "Lima"]
 def golden_data(tmp_path_factory) -> Path:
     """16 rows of two schemas, with their schema folder."""
     root = tmp_path_factory.mktemp("golden-data")
-    contact = {
-        "type": "object",
-        "required": ["name"],
-        "properties": {"name": {"type": "string"}, "city": {"type": "string"}},
-    }
-    order = {
-        "type": "object",
-        "required": ["order_id"],
-        "properties": {
-            "order_id": {"type": "string"},
-            "items": {"type": "array", "items": {"type": "string"}},
-            "total": {"type": "number"},
-        },
-    }
-    for tier, name, schema in (("simple", "contact", contact), ("medium", "order", order)):
-        (root / "schemas" / tier).mkdir(parents=True)
-        (root / "schemas" / tier / f"{name}.json").write_text(json.dumps(schema))
     rows = []
     for i, name in enumerate(NAMES):
         city = CITIES[i % 4]
@@ -101,8 +85,7 @@ def golden_data(tmp_path_factory) -> Path:
                 "expected_output": {"order_id": f"X{i}{i}", "items": items, "total": i + 0.5},
             }
         )
-    (root / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return root
+    return write_tiny_dataset(root, rows, {"total": {"type": "number"}})
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import write_tiny_dataset
 
 from slmbench.cli import main
 from slmbench.train.recipe import apply_overrides, load_recipe
@@ -26,22 +27,6 @@ TINY_FLAGS = shlex.split(
 def tiny_data(tmp_path_factory) -> Path:
     """16 rows of two schemas (a schema folder written here: independent of packaged ones)."""
     root = tmp_path_factory.mktemp("tiny-data")
-    contact = {
-        "type": "object",
-        "required": ["name"],
-        "properties": {"name": {"type": "string"}, "city": {"type": "string"}},
-    }
-    order = {
-        "type": "object",
-        "required": ["order_id"],
-        "properties": {
-            "order_id": {"type": "string"},
-            "items": {"type": "array", "items": {"type": "string"}},
-        },
-    }
-    for tier, name, schema in (("simple", "contact", contact), ("medium", "order", order)):
-        (root / "schemas" / tier).mkdir(parents=True)
-        (root / "schemas" / tier / f"{name}.json").write_text(json.dumps(schema))
     rows = []
     for i, name in enumerate(NAMES):
         city = CITIES[i % 4]
@@ -61,8 +46,7 @@ def tiny_data(tmp_path_factory) -> Path:
                 "expected_output": {"order_id": f"X{i}", "items": ["pen", "cup"]},
             }
         )
-    (root / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return root
+    return write_tiny_dataset(root, rows)
 
 
 def _args(model: Path, data: Path, out: Path, *extra: str) -> list[str]:

@@ -115,6 +115,23 @@ def build_messages(text: str, style: str, schema: dict | None = None) -> list[di
     return [{"role": "user", "content": content}]
 
 
+def request_prompt(
+    text: str, style: str, tokenizer: Any, schema: dict | None = None
+) -> tuple[str, list[dict] | None]:
+    """(prompt, messages) of one generation request. With a tokenizer (or the `paper` style) the
+    prompt is the fully formatted text; without one, chat styles go to the backend as messages
+    and the prompt is the user message alone (what servers that template themselves get).
+
+    >>> prompt, messages = request_prompt("Name: Ada", "chat", None)
+    >>> prompt == messages[-1]["content"] == user_message("Name: Ada")
+    True
+    """
+    messages = build_messages(text, style, schema)
+    if style == "paper" or tokenizer is not None:
+        return build_prompt(text, style, tokenizer, schema), messages
+    return messages[-1]["content"], messages
+
+
 def answer_prefix(style: str) -> str:
     """Text between the prompt and the JSON: the paper prompt ends in `Output:` without a space."""
     return " " if style == "paper" else ""

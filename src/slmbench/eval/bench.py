@@ -257,16 +257,12 @@ def build_requests(rows: list, schemas: dict, style: str, tokenizer: Any, opts: 
     budget per row)."""
     from slmbench.eval.runner import max_new_tokens_for
     from slmbench.models.base import GenerationRequest
-    from slmbench.prompts import build_messages, build_prompt, format_answer
+    from slmbench.prompts import format_answer, request_prompt
 
     requests = []
     for row in rows:
         schema = schemas[row.schema_id].schema
-        messages = build_messages(row.prompt, style, schema)
-        if style == "paper" or tokenizer is not None:
-            prompt = build_prompt(row.prompt, style, tokenizer, schema)
-        else:
-            prompt = messages[-1]["content"]
+        prompt, messages = request_prompt(row.prompt, style, tokenizer, schema)
         answer = format_answer(row.expected_output)
         if tokenizer is not None:
             answer_tokens = len(tokenizer(answer, add_special_tokens=False)["input_ids"])

@@ -23,9 +23,8 @@ from slmbench.eval.summary import build_results, print_summary
 from slmbench.prompts import (
     DEFAULT_STYLE,
     PROMPT_STYLES,
-    build_messages,
-    build_prompt,
     format_answer,
+    request_prompt,
 )
 from slmbench.provenance import write_json
 from slmbench.results_contract import DEFAULT_TASK
@@ -293,11 +292,7 @@ def build_examples(
     prompts, all_messages = [], []
     for row in rows:
         schema = schemas[row.schema_id].schema
-        messages = build_messages(row.prompt, style, schema)
-        if style == "paper" or tokenizer is not None:
-            prompt = build_prompt(row.prompt, style, tokenizer, schema)
-        else:
-            prompt = messages[-1]["content"]
+        prompt, messages = request_prompt(row.prompt, style, tokenizer, schema)
         prompts.append(prompt)
         all_messages.append(messages)
     answers = [format_answer(row.expected_output) for row in rows]

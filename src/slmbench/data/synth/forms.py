@@ -14,20 +14,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+from slmbench.data.grounding import MONTHS
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DATE_FORMATS = (
     "%Y-%m-%d",
