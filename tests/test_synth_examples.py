@@ -169,7 +169,7 @@ def test_bad_examples_are_one_line_errors_naming_file_line_and_path(tmp_path):
     with pytest.raises(DataError, match=r"e\.jsonl:1: none of this example's output values"):
         read_examples(write(tmp_path / "e.jsonl", [nowhere]), docs)
     (tmp_path / "e.jsonl").write_text("{oops\n")
-    with pytest.raises(DataError, match=r"e\.jsonl:1: not JSON"):
+    with pytest.raises(DataError, match=r"e\.jsonl:1: malformed JSON"):
         read_examples(tmp_path / "e.jsonl", docs)
     two = {**docs, "other": SchemaDoc("other", SCHEMA)}
     with pytest.raises(DataError, match="'schema_id' is needed"):

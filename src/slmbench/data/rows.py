@@ -81,6 +81,24 @@ def parse_row(
     )
 
 
+def iter_jsonl(path: str | Path, what: str = "dataset file") -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) of every non-blank line of a JSONL file; a missing file or a
+    line that is not JSON is a `DataError` naming the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{what} not found", str(path))
+    with path.open(encoding="utf-8") as f:
+        for lineno, text in enumerate(f, start=1):
+            if not text.strip():
+                continue
+            try:
+                yield lineno, json.loads(text)
+            except json.JSONDecodeError as e:
+                raise DataError(
+                    f"malformed JSON: {e.msg} (column {e.colno})", str(path), lineno
+                ) from None
+
+
 def iter_rows(
     path: str | Path,
     schemas: dict[str, SchemaInfo] | None = None,
@@ -90,25 +108,13 @@ def iter_rows(
 
     For tools that report per line (the validator); most callers want `read_rows`.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise DataError("dataset file not found", str(path))
     seen: set[str] = set()
-    with path.open(encoding="utf-8") as f:
-        for lineno, text in enumerate(f, start=1):
-            if not text.strip():
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as e:
-                raise DataError(
-                    f"malformed JSON: {e.msg} (column {e.colno})", str(path), lineno
-                ) from None
-            row = parse_row(obj, str(path), lineno, schemas, require_gold)
-            if row.id in seen:
-                raise DataError(f"duplicate id {row.id!r}", str(path), lineno)
-            seen.add(row.id)
-            yield lineno, row
+    for lineno, obj in iter_jsonl(path):
+        row = parse_row(obj, str(path), lineno, schemas, require_gold)
+        if row.id in seen:
+            raise DataError(f"duplicate id {row.id!r}", str(path), lineno)
+        seen.add(row.id)
+        yield lineno, row
     if not seen:
         raise DataError("dataset is empty", str(path))
 

@@ -10,11 +10,11 @@ located are reported per field, and the rest of the example is still used.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from slmbench.data.rows import iter_jsonl
 from slmbench.data.synth.schema_walk import SchemaDoc
 from slmbench.data.synth.templates import Template, make_template
 from slmbench.errors import DataError
@@ -61,44 +61,33 @@ def _dotted(path: tuple) -> str:
 def read_examples(path: Path, docs: dict[str, SchemaDoc]) -> dict[str, ExampleSet]:
     """Templates of every example in the file, by schema id."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError("examples file not found", str(path))
     sets: dict[str, ExampleSet] = {}
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise DataError(
-                    f"not JSON: {e.msg} (column {e.colno})", str(path), lineno
-                ) from None
-            if not isinstance(obj, dict):
-                raise DataError("an example must be a JSON object", str(path), lineno)
-            text = obj.get("text", obj.get("prompt"))
-            gold = obj.get("output", obj.get("expected_output"))
-            if not isinstance(text, str) or not text.strip():
-                raise DataError("missing 'text' (the document)", str(path), lineno)
-            if not isinstance(gold, dict):
-                raise DataError("missing 'output' (the labelled JSON object)", str(path), lineno)
-            doc = _schema_for(obj, docs, str(path), lineno)
-            errors = sorted(doc.validator().iter_errors(gold), key=lambda e: list(map(str, e.path)))
-            if errors:
-                where = "/" + "/".join(str(p) for p in errors[0].absolute_path)
-                raise DataError(
-                    f"output does not match schema {doc.schema_id!r} at {where}: "
-                    f"{errors[0].message[:160]}",
-                    str(path),
-                    lineno,
-                )
-            source = f"{path.name}:{lineno}" + (f" id={obj['id']}" if "id" in obj else "")
-            template = make_template(doc, gold, text, source)
-            if not template.slots and (template.unlocated or template.leaves):
-                raise DataError(
-                    "none of this example's output values was found in its text", str(path), lineno
-                )
-            sets.setdefault(doc.schema_id, ExampleSet(doc.schema_id)).templates.append(template)
+    for lineno, obj in iter_jsonl(path, "examples file"):
+        if not isinstance(obj, dict):
+            raise DataError("an example must be a JSON object", str(path), lineno)
+        text = obj.get("text", obj.get("prompt"))
+        gold = obj.get("output", obj.get("expected_output"))
+        if not isinstance(text, str) or not text.strip():
+            raise DataError("missing 'text' (the document)", str(path), lineno)
+        if not isinstance(gold, dict):
+            raise DataError("missing 'output' (the labelled JSON object)", str(path), lineno)
+        doc = _schema_for(obj, docs, str(path), lineno)
+        errors = sorted(doc.validator().iter_errors(gold), key=lambda e: list(map(str, e.path)))
+        if errors:
+            where = "/" + "/".join(str(p) for p in errors[0].absolute_path)
+            raise DataError(
+                f"output does not match schema {doc.schema_id!r} at {where}: "
+                f"{errors[0].message[:160]}",
+                str(path),
+                lineno,
+            )
+        source = f"{path.name}:{lineno}" + (f" id={obj['id']}" if "id" in obj else "")
+        template = make_template(doc, gold, text, source)
+        if not template.slots and (template.unlocated or template.leaves):
+            raise DataError(
+                "none of this example's output values was found in its text", str(path), lineno
+            )
+        sets.setdefault(doc.schema_id, ExampleSet(doc.schema_id)).templates.append(template)
     if not sets:
         raise DataError("examples file is empty", str(path))
     return sets
