@@ -46,7 +46,9 @@ class ValidateOptions:
     file: Path = option(positional=True)
     """The dataset file (JSONL) to check row by row."""
     schemas: Path | None = None
-    """Schema folder (default: packaged)."""
+    """Schema folder (default: the packaged EdgeJSON schemas). For rows of the original EdgeJSON
+    v3 training split (the v3 paper's rows and 25 schemas, Apache-2.0, in `../shared/edgejson_v3`
+    beside the checkout): `../shared/edgejson_v3/schemas`."""
     against: Path | None = None
     """Another split that must share no prompt with FILE."""
 
@@ -58,7 +60,9 @@ class StatsOptions:
     file: Path = option(positional=True)
     """The dataset file (JSONL) to describe."""
     schemas: Path | None = None
-    """Schema folder (default: packaged)."""
+    """Schema folder (default: the packaged EdgeJSON schemas). For rows of the original EdgeJSON
+    v3 training split (the v3 paper's rows and 25 schemas, Apache-2.0, in `../shared/edgejson_v3`
+    beside the checkout): `../shared/edgejson_v3/schemas`."""
 
 
 def build_data(options: BuildDataOptions) -> dict:

@@ -90,4 +90,7 @@ def get_schema(schemas: dict[str, SchemaInfo], schema_id: str, where: str = "") 
     except KeyError:
         known = ", ".join(sorted(schemas))
         prefix = f"{where}: " if where else ""
-        raise DataError(f"{prefix}unknown schema id {schema_id!r} (known: {known})") from None
+        raise DataError(
+            f"{prefix}unknown schema id {schema_id!r} (known: {known}); rows of other schemas "
+            "need --schemas DIR (EdgeJSON v3's: ../shared/edgejson_v3/schemas)"
+        ) from None

@@ -45,7 +45,9 @@ class ModelOptions:
     prompt_style: str | None = option(None, flag="--prompt", choices=PROMPT_STYLES)
     """Prompt style (default: the adapter's train recipe's, else chat)."""
     schemas: str | None = None
-    """Schema folder (default: the packaged schemas)."""
+    """Schema folder (default: the packaged EdgeJSON schemas). For rows of the original EdgeJSON
+    v3 training split (the v3 paper's rows and 25 schemas, Apache-2.0, in `../shared/edgejson_v3`
+    beside the checkout): `../shared/edgejson_v3/schemas`."""
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
     """Cap on the per-row token budget ceil(1.5 * gold tokens) + 16."""
     tokenizer: str | None = None
