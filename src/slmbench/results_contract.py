@@ -249,6 +249,12 @@ class ResultsJson(TypedDict):
     failed."""
     constrained_status: dict[str, int]
     """Rows per constrained-decoding status the backend reported (`off` when unconstrained)."""
+    grammar_relaxations: NotRequired[dict[str, list[dict[str, str]]]]
+    """Per schema id, what the decoding grammar left out of the schema (each `{"pointer",
+    "keyword", "action"}`: `slmbench.constrain.schema_check.Relaxation`), for the schemas of
+    rows decoded under the transformers backend's llguidance grammar (status `on`) that only
+    compile relaxed; `{}` when none (unconstrained runs and other backends included). Those
+    rows' `schema_valid` still checks the full schema."""
     latency: Latency
     """Speed of the run."""
     n: int
@@ -264,7 +270,7 @@ def keys(kind: type) -> tuple[frozenset[str], frozenset[str]]:
 
     >>> required, optional = keys(ResultsJson)
     >>> sorted(optional)
-    ['git_diff_sha256', 'name', 'task']
+    ['git_diff_sha256', 'grammar_relaxations', 'name', 'task']
     """
     return frozenset(kind.__required_keys__), frozenset(kind.__optional_keys__)
 

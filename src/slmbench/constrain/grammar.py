@@ -27,6 +27,12 @@ character).
 
 An optional single leading space is allowed before the JSON: the `paper` prompt style's answer
 starts with one (`slmbench.prompts.answer_prefix`).
+
+A schema whose grammar does not compile as it is (`not`, `uniqueItems`, a look-around
+`pattern`, ...) is compiled relaxed instead (`slmbench.constrain.schema_check.grammar_schema`):
+the keywords the grammar cannot express are dropped from it, and `CompiledGrammar.relaxations`
+lists them; outputs must still be validated against the full schema. A schema that compiles
+as it is gets exactly its own grammar.
 """
 
 from __future__ import annotations
@@ -209,6 +215,9 @@ class CompiledGrammar:
     """A fresh `llguidance.LLMatcher`; never advance it, `deep_copy()` it."""
     compile_s: float
     """Seconds spent building the matcher (lexer and token trie work)."""
+    relaxations: tuple[Any, ...] = ()
+    """What the grammar leaves out of the schema (`schema_check.Relaxation`: pointer, keyword,
+    action); empty when the schema compiled as it is."""
 
     def new_matcher(self) -> Any:
         return self.matcher.deep_copy()
@@ -281,18 +290,23 @@ def compile_schema(
     max_items: int = DEFAULT_MAX_ITEMS,
     max_string_chars: int = DEFAULT_MAX_STRING_CHARS,
 ) -> CompiledGrammar:
-    """Compile a schema for a tokenizer, once per (tokenizer, schema, bounds); raises
-    `GrammarError` (also cached) when the engine cannot handle the schema."""
+    """Compile a schema for a tokenizer, once per (tokenizer, schema, bounds), relaxed when it
+    does not compile as it is (see the module docstring); raises `GrammarError` (also cached)
+    when the engine cannot handle even the relaxed schema."""
     from llguidance import LLMatcher
 
+    from slmbench.constrain.schema_check import grammar_schema
+
     tokenizer = llg_tokenizer(hf_tokenizer)
+    bounds = {"max_items": max_items, "max_string_chars": max_string_chars}
     key = (id(hf_tokenizer), canonical_schema_json(schema), max_items, max_string_chars)
     with _lock:
         cached = _compiled.get(key)
     if cached is None:
         start = time.perf_counter()
         try:
-            grammar = grammar_text(schema, max_items=max_items, max_string_chars=max_string_chars)
+            compiled_schema, relaxations = grammar_schema(schema, **bounds)
+            grammar = grammar_text(compiled_schema, **bounds)
         except (TypeError, ValueError) as e:
             cached = GrammarError(schema, f"not serialisable as JSON ({e})")
         else:
@@ -305,7 +319,9 @@ def compile_schema(
                     cached = GrammarError(schema, _reason([matcher.get_error()]))
                 else:
                     elapsed = time.perf_counter() - start
-                    cached = CompiledGrammar(schema_label(schema), grammar, matcher, elapsed)
+                    cached = CompiledGrammar(
+                        schema_label(schema), grammar, matcher, elapsed, tuple(relaxations)
+                    )
         with _lock:
             _compiled[key] = cached
     if isinstance(cached, GrammarError):

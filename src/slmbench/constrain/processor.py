@@ -7,10 +7,12 @@ of generated tokens is the growth of `input_ids` since the first call. Once a ro
 complete, its grammar admits only EOS, so generation stops there.
 
 Use one processor per `generate` call, then read `status` (per row: "on", "off" = no schema,
-"fallback" = schema not compilable, lenient mode), `errors` (the reasons) and `closing` (rows
-still decoding at their `close_at`, whose masks closing mode narrowed from then on:
-`slmbench.constrain.closing`). A caller that stops a row itself (e.g. at its own token cap) calls
-`release(row)`.
+"fallback" = schema not compilable, lenient mode), `errors` (the reasons), `relaxations` (per
+row, what a relaxed grammar left out of the row's schema: `schema_check.Relaxation`s with their
+JSON pointers; the row is still "on", and its output must be validated against the full
+schema) and `closing` (rows still decoding at their `close_at`, whose masks closing mode
+narrowed from then on: `slmbench.constrain.closing`). A caller that stops a row itself (e.g.
+at its own token cap) calls `release(row)`.
 """
 
 from __future__ import annotations
@@ -75,7 +77,9 @@ class SchemaLogitsProcessor(LogitsProcessor):
 
     `schemas[i]` is row i's schema (None: unconstrained). `lenient=False` raises
     `GrammarError` (a `SlmbenchError` naming the schema and the unsupported keyword) for a
-    schema the engine cannot compile; `lenient=True` runs that row unconstrained instead,
+    schema the engine cannot compile even relaxed (a schema with keywords the grammar cannot
+    express decodes under its relaxed grammar, status "on", its `relaxations` listed);
+    `lenient=True` runs a schema that does not compile unconstrained instead,
     with status "fallback". `close_at[i]`: generated tokens after which row i, if its JSON is
     still open, switches to closing mode (None: never).
     """
@@ -104,9 +108,10 @@ class SchemaLogitsProcessor(LogitsProcessor):
         self._engine_vocab = engine_tokenizer.vocab_size
         self.status: list[str] = []
         self.errors: list[str | None] = []
+        self.relaxations: list[tuple[Any, ...]] = []
         self.matchers: list[Any] = []
         for schema in schemas:
-            matcher, status, error = None, STATUS_OFF, None
+            matcher, status, error, relaxations = None, STATUS_OFF, None, ()
             if schema is not None:
                 try:
                     compiled = compile_schema(schema, tokenizer, max_items, max_string_chars)
@@ -116,9 +121,11 @@ class SchemaLogitsProcessor(LogitsProcessor):
                     status, error = STATUS_FALLBACK, e.reason
                 else:
                     matcher, status = compiled.new_matcher(), STATUS_ON
+                    relaxations = compiled.relaxations
             self.matchers.append(matcher)
             self.status.append(status)
             self.errors.append(error)
+            self.relaxations.append(relaxations)
         self.lenient = lenient
         self._start_len: int | None = None
         self._consumed = [0] * len(schemas)

@@ -16,6 +16,9 @@ Relaxations: `not`, `uniqueItems`, `dependencies`/`dependentRequired`/`dependent
 `propertyNames`, `if`/`then`/`else`, `contains`, `unevaluated*` are dropped; a `pattern` the
 engine's regex dialect rejects (look-around, back-references) and a `format` it does not know
 are dropped; `oneOf` becomes `anyOf` (llguidance's `coerce_one_of`) when the grammar needs it.
+
+Constrained decoding compiles `grammar_schema(schema)`: the schema itself when its grammar
+compiles, else its relaxed copy; the verdict here is made by the same function.
 """
 
 from __future__ import annotations
@@ -27,7 +30,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from slmbench.constrain.grammar import _reason, grammar_text
+from slmbench.constrain.grammar import (
+    DEFAULT_MAX_ITEMS,
+    DEFAULT_MAX_STRING_CHARS,
+    _reason,
+    grammar_text,
+)
 from slmbench.errors import SlmbenchError
 from slmbench.options import option
 
@@ -117,11 +125,16 @@ class SchemaCheckReport:
 
 
 @lru_cache(maxsize=4096)
-def grammar_error(schema_json: str) -> str | None:
+def grammar_error(
+    schema_json: str,
+    max_items: int = DEFAULT_MAX_ITEMS,
+    max_string_chars: int = DEFAULT_MAX_STRING_CHARS,
+) -> str | None:
     """The engine's one-line reason a schema's grammar does not compile, or None."""
     from llguidance import LLMatcher
 
-    grammar = grammar_text(json.loads(schema_json))
+    bounds = {"max_items": max_items, "max_string_chars": max_string_chars}
+    grammar = grammar_text(json.loads(schema_json), **bounds)
     is_error, messages = LLMatcher.validate_grammar_with_warnings(grammar, None)
     return _reason(messages) if is_error else None
 
@@ -189,6 +202,32 @@ def relax_for_grammar(schema: dict) -> tuple[dict, list[Relaxation]]:
     return out, done
 
 
+def grammar_schema(
+    schema: dict,
+    max_items: int = DEFAULT_MAX_ITEMS,
+    max_string_chars: int = DEFAULT_MAX_STRING_CHARS,
+) -> tuple[dict, list[Relaxation]]:
+    """The schema constrained decoding compiles, and its relaxations: `schema` itself (no
+    relaxations) when its grammar compiles, else `relax_for_grammar(schema)`.
+
+    Relaxing only what does not compile keeps every schema that compiles as it is decoding
+    exactly as before, and costs nothing on the common path. A schema the relaxation cannot
+    walk is returned as it is, so that compiling it reports the engine's own reason. Raises
+    `TypeError`/`ValueError` for a schema that is not JSON.
+
+    >>> relaxed, done = grammar_schema({"type": "array", "uniqueItems": True})
+    >>> relaxed, [(r.pointer, r.action) for r in done]
+    ({'type': 'array'}, [('/uniqueItems', 'dropped')])
+    """
+    schema_json = json.dumps(schema, ensure_ascii=False)
+    if grammar_error(schema_json, max_items, max_string_chars) is None:
+        return schema, []
+    try:
+        return relax_for_grammar(schema)
+    except (SlmbenchError, RecursionError):
+        return schema, []
+
+
 def engine_check(doc: Any, golds: int = GOLDS_TRIED) -> None:
     """Raise `EngineUnsupported` unless the data engine can make `golds` valid records of a
     `SchemaDoc`."""
@@ -223,7 +262,7 @@ def check_file(path: Path, golds: int = GOLDS_TRIED) -> SchemaVerdict:
         return SchemaVerdict(
             str(path), "unsupported", reason="data engine: schema nests too deeply"
         )
-    relaxed, done = relax_for_grammar(doc.root)
+    relaxed, done = grammar_schema(doc.root)
     error = grammar_error(json.dumps(relaxed, ensure_ascii=False))
     if error:
         return SchemaVerdict(str(path), "unsupported", done, reason=f"grammar: {error}")

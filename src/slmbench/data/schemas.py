@@ -28,16 +28,28 @@ class SchemaInfo:
     path: Path
     """The file it was read from."""
 
-    def validator(self) -> jsonschema.Draft7Validator:
-        """A validator that also checks `format` (date, date-time, email, uuid...)."""
+    def validator(self) -> jsonschema.protocols.Validator:
+        """A validator of the schema's declared draft (`$schema`; draft-07 when undeclared, as
+        the benchmark's schemas are) that also checks `format` (date, date-time, email, uuid...).
+        """
         return _validator(self.path, json.dumps(self.schema, sort_keys=True))
 
 
 @cache
-def _validator(path: Path, schema_json: str) -> jsonschema.Draft7Validator:
-    return jsonschema.Draft7Validator(
-        json.loads(schema_json), format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
-    )
+def _validator(path: Path, schema_json: str) -> jsonschema.protocols.Validator:
+    schema = json.loads(schema_json)
+    cls = _validator_class(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def _validator_class(schema: dict) -> type:
+    """The validator class of a schema's `$schema`, draft-07 when it has none.
+
+    >>> _validator_class({}).__name__, _validator_class(
+    ...     {"$schema": "https://json-schema.org/draft/2020-12/schema"}).__name__
+    ('Draft7Validator', 'Draft202012Validator')
+    """
+    return jsonschema.validators.validator_for(schema, jsonschema.Draft7Validator)
 
 
 def load_schema_file(path: Path, tier: str) -> SchemaInfo:
@@ -47,7 +59,7 @@ def load_schema_file(path: Path, tier: str) -> SchemaInfo:
     except json.JSONDecodeError as e:
         raise DataError(f"not valid JSON: {e.msg}", str(path), e.lineno) from None
     try:
-        jsonschema.Draft7Validator.check_schema(schema)
+        _validator_class(schema).check_schema(schema)
     except jsonschema.SchemaError as e:
         pointer = "/" + "/".join(str(p) for p in e.absolute_path)
         raise DataError(f"not a valid JSON Schema at {pointer}: {e.message}", str(path)) from None

@@ -33,6 +33,9 @@ ANSWER_TOKEN_FACTOR = 1.5
 ANSWER_TOKEN_MARGIN = 16
 CHARS_PER_TOKEN_ESTIMATE = 3
 """Without a tokenizer (remote backends) gold answers are counted as ceil(chars / 3) tokens."""
+GRAMMAR_BACKEND = "transformers"
+"""The backend whose constrained decoding compiles `slmbench.constrain.grammar` (llguidance),
+hence whose rows may decode under a relaxed grammar (`grammar_relaxations`)."""
 
 
 @dataclass
@@ -161,6 +164,7 @@ def run_eval(
         backend_info=_backend_info(backend),
         trained_from=recipe,
         session_wall_s=session_wall,
+        grammar_relaxations=grammar_relaxations(predictions, schemas, opts.backend),
     )
     write_json(run_dir / "results.json", results)
     print_summary(results, echo=echo)
@@ -208,6 +212,23 @@ def select_ids(rows: list, ids_path: str, data_path: str) -> tuple[list, str]:
         )
     digest = hashlib.sha256((file_sha256(data_path) + "\n" + "\n".join(sorted(wanted))).encode())
     return kept, digest.hexdigest()
+
+
+def grammar_relaxations(
+    predictions: list[dict], schemas: dict[str, SchemaInfo], backend: str
+) -> dict[str, list[dict[str, str]]]:
+    """Per schema id, what the decoding grammar left out of the schema, for the schemas of
+    rows decoded under the llguidance grammar (status `on`); the same decision the grammar
+    makes (`slmbench.constrain.schema_check.grammar_schema`, default bounds)."""
+    decoded = sorted({p["schema_id"] for p in predictions if p["constrained"] == "on"})
+    if backend != GRAMMAR_BACKEND or not decoded:
+        return {}
+    from dataclasses import asdict
+
+    from slmbench.constrain.schema_check import grammar_schema
+
+    found = {sid: grammar_schema(schemas[sid].schema)[1] for sid in decoded}
+    return {sid: [asdict(r) for r in done] for sid, done in found.items() if done}
 
 
 def _check_numbers(opts: EvalOptions) -> None:

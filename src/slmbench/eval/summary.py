@@ -59,6 +59,7 @@ def build_results(
     backend_info: dict,
     trained_from: dict | None,
     session_wall_s: float,
+    grammar_relaxations: dict[str, list[dict[str, str]]] | None = None,
 ) -> ResultsJson:
     """The whole `results.json` of a finished run."""
     host = hardware()
@@ -95,6 +96,7 @@ def build_results(
         "errors": aggregate_errors(predictions),
         "parse_paths": _count(p["parse_path"] for p in predictions),
         "constrained_status": _count(p["constrained"] for p in predictions),
+        "grammar_relaxations": grammar_relaxations or {},
         "latency": latency_summary(predictions, session_wall_s),
         "n": len(predictions),
         "n_by_tier": _count(p["complexity"] for p in predictions),
