@@ -49,6 +49,10 @@ COMMANDS = (
     ["export"],
     ["report"],
     ["pipeline"],
+    ["specialize"],
+    ["extract"],
+    ["data", "synth"],
+    ["schema", "check"],
 )
 
 

@@ -152,6 +152,12 @@ def test_shared_modules_import_no_stage(module):
     assert offending(module, (*STAGES, *STAGES_ABOVE)) == []
 
 
+def test_extract_runs_models_without_the_stages_that_make_them():
+    above = ("slmbench.train", "slmbench.deploy", "slmbench.report", "slmbench.pipeline")
+    assert offending("slmbench.extract", (*above, "slmbench.specialize")) == []
+    assert offending("slmbench.extract", ("slmbench.models",))  # the check sees its backends
+
+
 def test_the_eval_runner_loads_no_specific_backend():
     assert offending("slmbench.eval.runner", BACKEND_MODULES) == []
 

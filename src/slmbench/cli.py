@@ -22,6 +22,8 @@ STAGE_CLIS = (
     "slmbench.deploy.cli",
     "slmbench.report.cli",
     "slmbench.pipeline",
+    "slmbench.extract",
+    "slmbench.specialize",
 )
 
 

@@ -151,11 +151,14 @@ def model_available_offline(spec: ModelSpec, hub_cache: str | Path | None = None
 
 
 def resolve_adapter(path: str | Path) -> tuple[Path, dict | None]:
-    """(adapter folder, train recipe or None) for a PEFT adapter folder or a train run folder
-    (`RUN/adapter/` + `RUN/recipe.json`). The recipe carries `base_model` and `prompt_style`."""
+    """(adapter folder, train recipe or None) for a PEFT adapter folder, a train run folder
+    (`RUN/adapter/` + `RUN/recipe.json`) or a `slmbench specialize` folder (its `train/` run).
+    The recipe carries `base_model` and `prompt_style`."""
     path = Path(path).expanduser()
     if not path.exists():
         raise SlmbenchError(f"adapter {path} does not exist")
+    if (path / "specialize.json").is_file():
+        path = path / "train"
     if (path / "adapter_config.json").is_file():
         return path, read_recipe(path.parent)
     if (path / "adapter" / "adapter_config.json").is_file():

@@ -1,0 +1,478 @@
+"""`slmbench specialize`: JSON Schemas and a few labelled examples in, a small extractor that
+always returns valid JSON out (issue #18, section 2).
+
+The steps, each recorded in OUT/specialize.json (`status`, `seconds`) as it completes:
+
+1. `schemas`: the user's schemas copied to OUT/schemas/<id>.json; with 5 or more examples a
+   fold of them is held out as OUT/examples-val.jsonl (row format, for eval) and the others go
+   to OUT/examples-train.jsonl, the only ones the data engine makes templates of;
+2. `plan`: rows and epochs sized to the budget (`specialize_plan.py`) from the tokens per row
+   of a small probe build, counted with the model's tokenizer, and this machine's known
+   training throughput;
+3. `data`: `slmbench data synth` into OUT/data, then `slmbench data validate`;
+4. `train`: `slmbench train` into OUT/train (resumes on its own);
+5. `eval-synthetic`, `eval-examples`: constrained `slmbench eval` of the adapter on
+   OUT/data/test.jsonl and on OUT/examples-val.jsonl (resume on their own);
+6. `export`: GGUF Q8_0 in OUT/gguf/ (skipped with a note when the base model cannot be
+   exported); 7. `card`: OUT/model_card.md (`specialize_card.py`).
+
+Rerunning resumes: complete steps are skipped. The inputs are checked before anything is
+written, and specialize.json says `"status": "running"` until the last step is done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slmbench.data.rows import file_sha256
+from slmbench.errors import SlmbenchError
+from slmbench.known_models import EMBEDDED_NAME
+from slmbench.options import CallableModule, add_command, check_choices, command_line, option
+from slmbench.specialize_plan import RECIPE, plan_budget, probe_lengths
+
+SPEC_FILE = "specialize.json"
+SCHEMA_VERSION = 1
+HOLDOUT_MIN_EXAMPLES = 5
+HOLDOUT_FRACTION = 0.2
+SIZING_INPUTS = ("budget_minutes", "n", "epochs", "n_test", "device")
+"""Inputs that only size the plan: changing them is allowed until the plan step is complete."""
+
+
+@dataclass(kw_only=True)
+class SpecializeOptions:
+    """Everything `slmbench specialize` takes."""
+
+    schema: Path
+    """A JSON Schema file, or a folder of them (the file stem is the schema id); several
+    schemas make one model (the schema is in the prompt)."""
+    out: Path
+    """Folder to write (rerun the same command to resume): adapter, GGUF, schemas, evals, card."""
+    examples: Path | None = None
+    """Labelled examples (JSONL: `text`, `output`, plus `schema_id` with several schemas); with 5
+    or more, a fifth is held out for evaluation and the rest become templates."""
+    texts: Path | None = None
+    """Unlabelled texts for a teacher to label (not available yet: the data engine has no
+    teacher)."""
+    teacher_url: str | None = None
+    """OpenAI-compatible server that labels --texts (not available yet)."""
+    model: str = EMBEDDED_NAME
+    """Base model: registered name, model folder or hub id."""
+    budget_minutes: float = 30.0
+    """Wall time to plan for (training gets 60% of it)."""
+    seed: int = 0
+    """Data, hold-out and training seed."""
+    n: int | None = None
+    """Training rows (default: sized from the budget)."""
+    epochs: float | None = None
+    """Training epochs (default: sized from the budget)."""
+    n_test: int | None = None
+    """Synthetic validation rows (default: sized from the budget)."""
+    device: str | None = option(None, choices=("cpu", "cuda"))
+    """Device the budget is planned for and eval runs on (default: cuda when available);
+    training uses CUDA whenever it is available."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    add_command(
+        sub,
+        "specialize",
+        SpecializeOptions,
+        run_specialize,
+        help="schema + a few examples -> a small fine-tuned extractor (data, train, eval, GGUF)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def run_specialize(options: SpecializeOptions) -> int:
+    specialize(options)
+    return 0
+
+
+@dataclass
+class Inputs:
+    """The user's inputs, read and checked before anything is written."""
+
+    docs: dict  # schema id -> slmbench.data.synth.schema_walk.SchemaDoc
+    examples: list[tuple[int, dict]]
+    """(line, object) of every example, in file order."""
+    identity: dict[str, Any]
+
+
+def read_inputs(opts: SpecializeOptions) -> Inputs:
+    """Schemas and examples, checked (errors name the file, line and JSON path)."""
+    from slmbench.data.rows import iter_jsonl
+    from slmbench.data.synth.build import load_docs
+    from slmbench.data.synth.examples import read_examples
+
+    check_choices(opts)
+    if opts.texts is not None or opts.teacher_url is not None:
+        raise SlmbenchError(
+            "--texts/--teacher-url: teacher labelling is not available yet; give --examples"
+        )
+    if not opts.budget_minutes > 0:
+        raise SlmbenchError(f"--budget-minutes {opts.budget_minutes}: must be positive")
+    for name in ("n", "epochs", "n_test"):
+        value = getattr(opts, name)
+        if value is not None and value <= 0:
+            raise SlmbenchError(f"--{name.replace('_', '-')} {value}: must be positive")
+    docs = load_docs(opts.schema)
+    examples: list[tuple[int, dict]] = []
+    if opts.examples is not None:
+        read_examples(opts.examples, docs)  # every check of the data engine, on the user's file
+        examples = list(iter_jsonl(opts.examples, "examples file"))
+    identity = {
+        "model": opts.model,
+        "seed": opts.seed,
+        "schemas": {s: file_sha256(d.path) for s, d in sorted(docs.items())},
+        "examples_sha256": file_sha256(opts.examples) if opts.examples else None,
+        **{name: getattr(opts, name) for name in SIZING_INPUTS},
+    }
+    return Inputs(docs, examples, identity)
+
+
+def resolved_device(device: str | None) -> str:
+    if device is not None:
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class Record:
+    """OUT/specialize.json: read, checked against the inputs, updated after every step."""
+
+    def __init__(self, out: Path, opts: SpecializeOptions, inputs: Inputs):
+        self.out, self.path = out, out / SPEC_FILE
+        fresh = {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "specialize",
+            "name": out.resolve().name,
+            "base_model": opts.model,
+            "prompt_style": None,
+            "schemas": {s: f"schemas/{s}.json" for s in sorted(inputs.docs)},
+            "train_run": "train",
+            "gguf": None,
+            "evals": {"synthetic": "eval-synthetic", "examples": None},
+            "budget_minutes": opts.budget_minutes,
+            "tokens_per_s": None,
+            "recipe": {},
+            "status": "running",
+            "created": None,
+            "steps": {},
+            "inputs": inputs.identity,
+        }
+        self.data = {}
+        if self.path.is_file():
+            try:
+                self.data = json.loads(self.path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as e:
+                raise SlmbenchError(f"{self.path}:{e.lineno}: invalid JSON ({e.msg})") from None
+        if self.data:
+            self._check(inputs.identity)
+        else:
+            from slmbench.provenance import now_iso
+
+            self.data = {**fresh, "created": now_iso()}
+        self.data.update(status="running", budget_minutes=opts.budget_minutes)
+        self.data["inputs"] = inputs.identity
+
+    def _check(self, identity: dict) -> None:
+        old = self.data.get("inputs") or {}
+        changed = [k for k in identity if old.get(k) != identity[k]]
+        planned = self.done("plan")
+        if [k for k in changed if planned or k not in SIZING_INPUTS]:
+            raise SlmbenchError(
+                f"{self.path}: this folder was made from other inputs ({', '.join(changed)} "
+                "differ); give another --out, or delete the folder to start again"
+            )
+
+    def done(self, step: str) -> bool:
+        return self.data["steps"].get(step, {}).get("status") in ("complete", "skipped")
+
+    def write(self) -> None:
+        from slmbench.provenance import write_json
+
+        self.out.mkdir(parents=True, exist_ok=True)
+        write_json(self.path, self.data)
+
+
+@dataclass
+class Step:
+    name: str
+    title: str
+    run: Callable[[], dict | None]
+    """Does the step; returns what to record beside its status (a `"status": "skipped"` too)."""
+
+
+def specialize(options: SpecializeOptions) -> Path:
+    """Run (or resume) every step into `options.out`; returns that folder."""
+    opts, out = options, Path(options.out)
+    inputs = read_inputs(opts)
+    record = Record(out, opts, inputs)
+    record.write()
+    work = _Work(opts, out, inputs, record)
+    steps = work.steps()
+    for number, step in enumerate(steps, start=1):
+        head = f"[{number}/{len(steps)}] {step.title}"
+        if record.done(step.name):
+            print(f"{head}: done before, skipped", flush=True)
+            continue
+        print(f"\n{head}", flush=True)
+        record.data["steps"][step.name] = {"status": "running", "seconds": None}
+        record.write()
+        start = time.perf_counter()
+        extra = step.run() or {}
+        seconds = round(time.perf_counter() - start, 1)
+        record.data["steps"][step.name] = {"status": "complete", "seconds": seconds, **extra}
+        record.write()
+        print(f"{head}: {record.data['steps'][step.name]['status']} in {seconds:.0f} s")
+    record.data["status"] = "complete"
+    record.write()
+    print(f"\nAll done: {out} (use it with `slmbench extract {out} --input FILE`)")
+    return out
+
+
+class _Work:
+    """The steps of one specialize run, reading and writing OUT."""
+
+    def __init__(self, opts: SpecializeOptions, out: Path, inputs: Inputs, record: Record):
+        self.opts, self.out, self.inputs, self.record = opts, out, inputs, record
+        self.data_dir, self.schema_dir = out / "data", out / "schemas"
+        self.train_examples, self.val_examples = (
+            out / "examples-train.jsonl",
+            out / "examples-val.jsonl",
+        )
+        self.device = resolved_device(opts.device)
+
+    def steps(self) -> list[Step]:
+        return [
+            Step("schemas", "copy the schemas, hold out examples", self.copy_inputs),
+            Step("plan", "size the training to the budget", self.plan),
+            Step("data", "synthesise and validate the data", self.synthesise),
+            Step("train", f"fine-tune ({RECIPE} recipe, sized)", self.train),
+            Step("eval-synthetic", "evaluate on the synthetic validation rows", self.eval_synth),
+            Step("eval-examples", "evaluate on the held-out examples", self.eval_examples),
+            Step("export", "export GGUF Q8_0", self.export),
+            Step("card", "write the model card", self.card),
+        ]
+
+    @property
+    def examples_for_synth(self) -> Path | None:
+        return self.train_examples if self.train_examples.is_file() else None
+
+    def copy_inputs(self) -> dict:
+        from slmbench.data.rows import Row, write_rows
+        from slmbench.data.synth.build import schema_tier
+
+        docs = self.inputs.docs
+        self.schema_dir.mkdir(parents=True, exist_ok=True)
+        for schema_id, doc in docs.items():
+            shutil.copyfile(doc.path, self.schema_dir / f"{schema_id}.json")
+        examples = self.inputs.examples
+        held = holdout(examples, list(docs), self.opts.seed)
+        for path in (self.train_examples, self.val_examples):
+            path.unlink(missing_ok=True)
+        if examples:
+            kept = [
+                json.dumps(o, ensure_ascii=False)
+                for i, (_, o) in enumerate(examples)
+                if i not in held
+            ]
+            self.train_examples.write_text("\n".join(kept) + "\n", encoding="utf-8")
+        if held:
+            rows = []
+            for i in sorted(held):
+                line, obj = examples[i]
+                schema_id = schema_of(obj, list(docs))
+                rows.append(
+                    Row(
+                        id=str(obj.get("id", f"example-{line}")),
+                        schema_id=schema_id,
+                        complexity=schema_tier(docs[schema_id]),
+                        prompt=obj.get("text", obj.get("prompt")),
+                        expected_output=obj.get("output", obj.get("expected_output")),
+                        style="example",
+                        extra={"source": f"{Path(self.opts.examples).name}:{line}"},
+                    )
+                )
+            write_rows(rows, self.val_examples)
+            self.record.data["evals"]["examples"] = "eval-examples"
+        return {"examples": len(examples), "held_out": len(held)}
+
+    def plan(self) -> dict:
+        from slmbench.train.recipe import load_recipe
+
+        recipe, _ = load_recipe(RECIPE)
+        with tempfile.TemporaryDirectory(dir=self.out) as tmp:
+            tokens, answer = probe_lengths(
+                self.opts, recipe, self.schema_dir, self.examples_for_synth, Path(tmp)
+            )
+        n_val = sum(1 for _ in self.val_examples.open()) if self.val_examples.is_file() else 0
+        n_schemas = len(self.inputs.docs)
+        plan = plan_budget(self.opts, self.device, n_schemas, n_val, tokens, answer, recipe.epochs)
+        self.record.data.update(
+            tokens_per_s=plan["train_tokens_per_s"], recipe=plan, prompt_style=recipe.prompt_style
+        )
+        print(
+            f"~{tokens:.0f} tokens per row at {plan['train_tokens_per_s']:.0f} tokens/s "
+            f"({self.device}): {plan['rows']} rows x {plan['epochs']} epochs "
+            f"(~{plan['estimated_train_minutes']} min), {plan['test_rows']} validation rows "
+            f"(~{plan['estimated_eval_minutes']} min of eval)"
+        )
+        return {"rows": plan["rows"], "epochs": plan["epochs"], "test_rows": plan["test_rows"]}
+
+    def synthesise(self) -> dict:
+        from slmbench.data.api import ValidateOptions, validate
+        from slmbench.data.synth import SynthOptions, synth
+
+        plan = self.record.data["recipe"]
+        build = SynthOptions(
+            schema=self.schema_dir,
+            out=self.data_dir,
+            examples=self.examples_for_synth,
+            n=plan["rows"],
+            n_test=plan["test_rows"],
+            seed=self.opts.seed,
+        )
+        synth(shown("data synth", build))
+        train, test = self.data_dir / "train.jsonl", self.data_dir / "test.jsonl"
+        check = ValidateOptions(file=train, against=test, schemas=self.data_dir / "schemas")
+        report = validate(shown("data validate", check))
+        # Template rows write values as the user's documents do, which the grounding contract
+        # does not always cover (the data engine's manifest counts them): reported, not fatal.
+        hard = [c for c in report.failed_checks() if c != "grounding"]
+        if hard:
+            print(report.render())
+            raise SlmbenchError(f"{train}: the synthesised rows failed {', '.join(hard)}")
+        return {"grounding_ratio": round(report.grounding_ratio(), 4)}
+
+    def train(self) -> dict:
+        from slmbench.train.api import TrainOptions, train
+
+        plan = self.record.data["recipe"]
+        meta = train(
+            shown(
+                "train",
+                TrainOptions(
+                    model=self.opts.model,
+                    data=self.data_dir / "train.jsonl",
+                    out=self.out / "train",
+                    name=f"{self.record.data['name']}-train",
+                    schemas=self.data_dir / "schemas",
+                    recipe=RECIPE,
+                    recipe_overrides={
+                        "epochs": plan["epochs"],
+                        "seed": self.opts.seed,
+                        "eval_every_steps": 0,
+                        "val_generate_rows": 0,
+                    },
+                ),
+            )
+        )
+        return {"tokens_seen": meta.get("tokens_seen"), "wall_s": meta.get("wall_s")}
+
+    def _evaluate(self, data: Path, folder: str) -> dict:
+        from slmbench.eval.api import EvalOptions, evaluate
+
+        results = evaluate(
+            shown(
+                "eval",
+                EvalOptions(
+                    model=self.opts.model,
+                    adapter=str(self.out / "train"),
+                    data=str(data),
+                    out=str(self.out / folder),
+                    name=f"{self.record.data['name']}-{folder}",
+                    constrained="strict",
+                    schemas=str(self.data_dir / "schemas"),
+                    device=self.device,
+                ),
+            )
+        )
+        return {"json_exact": results["metrics"]["overall"]["json_exact"]["value"]}
+
+    def eval_synth(self) -> dict:
+        return self._evaluate(self.data_dir / "test.jsonl", "eval-synthetic")
+
+    def eval_examples(self) -> dict:
+        if not self.val_examples.is_file():
+            return {"status": "skipped", "note": f"fewer than {HOLDOUT_MIN_EXAMPLES} examples"}
+        return self._evaluate(self.val_examples, "eval-examples")
+
+    def export(self) -> dict:
+        from slmbench.deploy.api import ExportOptions, export
+
+        target = self.out / "gguf" / "model-q8_0.gguf"
+        try:
+            export(
+                shown("export", ExportOptions(run_dir=self.out / "train", out=target, quant="q8_0"))
+            )
+        except SlmbenchError as e:  # the base model's architecture or tokenizer: not the user's
+            print(f"no GGUF export: {e}")
+            self.record.data["gguf"] = None
+            return {"status": "skipped", "note": str(e)}
+        self.record.data["gguf"] = target.relative_to(self.out).as_posix()
+        return {}
+
+    def card(self) -> dict:
+        from slmbench.specialize_card import write_card
+
+        write_card(self.out, self.record.data)
+        return {}
+
+
+def shown(command: str, options: Any) -> Any:
+    """Print the `slmbench` command a step's options are, as `slmbench pipeline` does."""
+    print(" ".join(["slmbench", command, *command_line(options)]), flush=True)
+    return options
+
+
+def schema_of(obj: dict, schema_ids: list[str]) -> str:
+    """An example's schema id (the only schema when it names none: `read_examples` checked)."""
+    return str(obj.get("schema_id") or obj.get("schema_name") or schema_ids[0])
+
+
+def holdout(examples: list[tuple[int, dict]], schema_ids: list[str], seed: int) -> set[int]:
+    """Indices of the held-out fold: a fifth of the examples (at least one) when there are 5 or
+    more, drawn by `seed`, never a schema's last example (each keeps a template).
+
+    >>> rows = [(i, {"schema_id": "a" if i < 6 else "b"}) for i in range(7)]
+    >>> len(holdout(rows, ["a", "b"], 0)), 6 in holdout(rows, ["a", "b"], 0)
+    (1, False)
+    >>> holdout(rows[:4], ["a"], 0)
+    set()
+    """
+    if len(examples) < HOLDOUT_MIN_EXAMPLES:
+        return set()
+    want = max(1, round(len(examples) * HOLDOUT_FRACTION))
+    left = Counter(schema_of(obj, schema_ids) for _, obj in examples)
+    order = list(range(len(examples)))
+    random.Random(seed).shuffle(order)
+    chosen: set[int] = set()
+    for i in order:
+        schema_id = schema_of(examples[i][1], schema_ids)
+        if len(chosen) < want and left[schema_id] > 1:
+            chosen.add(i)
+            left[schema_id] -= 1
+    return chosen
+
+
+class _SpecializeModule(CallableModule):
+    def __call__(self, options: SpecializeOptions) -> Path:
+        """Run a specialize job: `slmbench.specialize.specialize`."""
+        return specialize(options)
+
+
+sys.modules[__name__].__class__ = _SpecializeModule
