@@ -406,10 +406,12 @@ def parse_line(raw: bytes, number: int) -> Document | None:
 
 def _row_document(row: dict, number: int) -> Document:
     row_id = row.get("id", number)
-    text, schema_id = row.get("text"), row.get("schema_id")
+    # `prompt`: a dataset row (the format `slmbench eval` reads) is a document too.
+    key = "text" if "text" in row or "prompt" not in row else "prompt"
+    text, schema_id = row.get(key), row.get("schema_id")
     if not isinstance(text, str) or not text.strip():
         problem = (
-            "has no `text`" if "text" not in row else "has a `text` that is not a non-empty string"
+            "has no `text`" if key not in row else f"has a `{key}` that is not a non-empty string"
         )
         return Document(row_id, error=f"line {number}: the JSON row {problem}")
     if schema_id is not None and not isinstance(schema_id, str):
