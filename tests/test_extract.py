@@ -66,7 +66,7 @@ def test_a_train_run_reads_jsonl_and_plain_text_in_order(tiny_run, tmp_path, cap
         "Bo lives in Lima.",
         "",
         json.dumps({"text": "Name: Cy", "schema_id": "contact"}),
-        json.dumps({"id": "no-text", "prompt": "Name: Di"}),
+        json.dumps({"id": "no-text", "body": "Name: Di"}),
         '{"id": "broken", "text": "Name: Ed"',
         json.dumps({"id": "other", "text": "Order 7", "schema_id": "order"}),
         json.dumps({"id": 9, "text": "Name: Flo"}),

@@ -379,6 +379,8 @@ def parse_line(raw: bytes, number: int) -> Document | None:
 
     >>> parse_line(b'{"id": "a", "text": "Ada, 36"}', 1)
     Document(id='a', text='Ada, 36', schema_id=None, error=None)
+    >>> parse_line(b'{"id": "b", "prompt": "Bo, 41"}', 1).text  # a dataset row
+    'Bo, 41'
     >>> parse_line(b"Ada, 36 years old", 2)
     Document(id=2, text='Ada, 36 years old', schema_id=None, error=None)
     >>> parse_line(b'{"text": "Ada"', 3).error
