@@ -339,21 +339,9 @@ def _specialize_source(folder: Path, backend: str | None) -> ModelSource:
 
 def load_schema_set(path: str | Path) -> dict[str, SchemaInfo]:
     """The schemas of a file (its stem is the schema id) or of every *.json under a folder."""
-    path = Path(path).expanduser()
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*.json") if p.is_file())
-        if not files:
-            raise SlmbenchError(f"{path}: no *.json schema files in this folder")
-    elif path.is_file():
-        files = [path]
-    else:
-        raise SlmbenchError(f"{path}: schema file or folder not found")
-    found: dict[str, Path] = {}
-    for file in files:
-        if file.stem in found:
-            raise SlmbenchError(f"{file}: schema id {file.stem!r} also names {found[file.stem]}")
-        found[file.stem] = file
-    return schema_infos(found)
+    from slmbench.data.schemas import schema_files
+
+    return schema_infos(schema_files(path))
 
 
 def schema_infos(files: dict[str, Path]) -> dict[str, SchemaInfo]:

@@ -106,3 +106,23 @@ def get_schema(schemas: dict[str, SchemaInfo], schema_id: str, where: str = "") 
             f"{prefix}unknown schema id {schema_id!r} (known: {known}); rows of other schemas "
             "need --schemas DIR (EdgeJSON v3's: ../shared/edgejson_v3/schemas)"
         ) from None
+
+
+def schema_files(path: str | Path) -> dict[str, Path]:
+    """Schema id -> file for a user's schemas: one file (its stem is the id) or every `*.json`
+    under a folder; errors name the path (a missing one, an empty folder, an id used twice)."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.json") if p.is_file())
+        if not files:
+            raise DataError("no *.json schema files in this folder", str(path))
+    elif path.is_file():
+        files = [path]
+    else:
+        raise DataError("schema file or folder not found", str(path))
+    found: dict[str, Path] = {}
+    for file in files:
+        if file.stem in found:
+            raise DataError(f"schema id {file.stem!r} also names {found[file.stem]}", str(file))
+        found[file.stem] = file
+    return found

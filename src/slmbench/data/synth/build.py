@@ -31,6 +31,7 @@ import slmbench
 from slmbench.data.gen_values import Gen
 from slmbench.data.grounding import ungrounded_leaves
 from slmbench.data.rows import Row, file_sha256, write_rows
+from slmbench.data.schemas import schema_files
 from slmbench.data.synth.documents import STYLES, DocumentRenderer
 from slmbench.data.synth.examples import ExampleSet, read_examples
 from slmbench.data.synth.gold import GoldMaker
@@ -50,22 +51,9 @@ MAX_ATTEMPTS = 60
 
 def load_docs(path: Path) -> dict[str, SchemaDoc]:
     """The schemas of a file or a folder, by id; errors name the file."""
-    path = Path(path)
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*.json") if p.is_file())
-        if not files:
-            raise SlmbenchError(f"{path}: no *.json schema files in this folder")
-    elif path.is_file():
-        files = [path]
-    else:
-        raise SlmbenchError(f"{path}: schema file or folder not found")
     docs: dict[str, SchemaDoc] = {}
-    for file in files:
-        doc = load_schema_doc(file)
-        if doc.schema_id in docs:
-            raise SlmbenchError(
-                f"{file}: schema id {doc.schema_id!r} also names {docs[doc.schema_id].path}"
-            )
+    for schema_id, file in schema_files(path).items():
+        doc = load_schema_doc(file, schema_id)
         doc.check()
         docs[doc.schema_id] = doc
     return docs
