@@ -18,7 +18,8 @@ from conftest import CONTACT_SCHEMA, write_tiny_dataset
 import slmbench
 from slmbench.cli import main
 from slmbench.errors import SlmbenchError
-from slmbench.extract import Document, Extractor, load_schema_set, parse_line
+from slmbench.extract import Extractor, load_schema_set
+from slmbench.extract_documents import Document, parse_line
 from slmbench.models.base import Generation
 
 BUDGET = ["--max-new-tokens", "24"]
