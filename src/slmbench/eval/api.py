@@ -66,6 +66,13 @@ class ModelOptions:
     """Further attempts, with backoff, after a connection error or HTTP 429/503 (openai backend;
     default 4)."""
 
+    def backend_options(self) -> dict[str, Any]:
+        """The keyword arguments of `slmbench.models.registry.load_backend` these options give
+        (model and adapter apart: eval may resolve them from a train run first)."""
+        names = ("dtype", "device", "threads", "base_url", "constrained", "tokenizer")
+        names += ("server_dialect", "timeout_s", "retries")
+        return {name: getattr(self, name) for name in names}
+
 
 @dataclass(kw_only=True)
 class EvalOptions(ModelOptions):

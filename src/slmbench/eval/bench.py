@@ -309,17 +309,4 @@ def _timed_row(backend: Any, row: Any, request: Any) -> dict:
 def _load_backend(opts: BenchOptions) -> Any:
     from slmbench.models.registry import load_backend
 
-    return load_backend(
-        opts.backend,
-        opts.model,
-        opts.adapter,
-        dtype=opts.dtype,
-        device=opts.device,
-        threads=opts.threads,
-        constrained=opts.constrained,
-        base_url=opts.base_url,
-        tokenizer=opts.tokenizer,
-        server_dialect=opts.server_dialect,
-        timeout_s=opts.timeout_s,
-        retries=opts.retries,
-    )
+    return load_backend(opts.backend, opts.model, opts.adapter, **opts.backend_options())

@@ -281,18 +281,7 @@ def _prompt_style(requested: str | None, recipe: dict | None) -> tuple[str, str]
 def _load_backend(opts: EvalOptions, model: str, adapter: str | None) -> Any:
     from slmbench.models.registry import load_backend
 
-    options = {
-        "dtype": opts.dtype,
-        "device": opts.device,
-        "threads": opts.threads,
-        "base_url": opts.base_url,
-        "constrained": opts.constrained,
-        "server_dialect": opts.server_dialect,
-        "concurrency": opts.concurrency,
-        "timeout_s": opts.timeout_s,
-        "retries": opts.retries,
-        "tokenizer": opts.tokenizer,
-    }
+    options = {**opts.backend_options(), "concurrency": opts.concurrency}
     return load_backend(opts.backend, model, adapter=adapter, **options)
 
 
