@@ -269,3 +269,25 @@ def test_same_bytes_across_processes_with_other_hash_seeds(tmp_path):
         subprocess.run([sys.executable, "-c", code, *map(str, args)], check=True, env=env)
         outputs.append((out / "train.jsonl").read_bytes() + (out / "test.jsonl").read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_array_items_that_are_empty_objects_render_in_prose():
+    schema = {
+        "type": "object",
+        "properties": {
+            "tags": {
+                "type": "array",
+                "items": {"type": "object", "additionalProperties": False},
+                "minItems": 2,
+            }
+        },
+        "required": ["tags"],
+    }
+    g = Gen(3)
+    source = SchemaSource(
+        SchemaDoc("s", schema), g, ValueMaker(g), DocumentRenderer(g, Wording(g)), None, 0.7
+    )
+    for _ in range(10):
+        gold, text = source.rendered("prose")
+        assert gold["tags"] and all(item == {} for item in gold["tags"]), gold
+        assert "is empty" in text

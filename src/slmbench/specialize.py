@@ -68,6 +68,9 @@ class SpecializeOptions:
     """OpenAI-compatible server that labels --texts (not available yet)."""
     model: str = EMBEDDED_NAME
     """Base model: registered name, model folder or hub id."""
+    init_adapter: Path | None = option(None, metavar="DIR")
+    """Start from this LoRA adapter (a train run or specialize folder, e.g. the EdgeJSON model
+    of record) instead of a fresh one; its rank must match the `recommended` recipe's (16)."""
     budget_minutes: float = 30.0
     """Wall time to plan for (training gets 60% of it)."""
     seed: int = 0
@@ -137,6 +140,7 @@ def read_inputs(opts: SpecializeOptions) -> Inputs:
         "seed": opts.seed,
         "schemas": {s: file_sha256(d.path) for s, d in sorted(docs.items())},
         "examples_sha256": file_sha256(opts.examples) if opts.examples else None,
+        "init_adapter": str(opts.init_adapter) if opts.init_adapter else None,
         **{name: getattr(opts, name) for name in SIZING_INPUTS},
     }
     return Inputs(docs, examples, identity)
@@ -372,6 +376,7 @@ class _Work:
                     name=f"{self.record.data['name']}-train",
                     schemas=self.data_dir / "schemas",
                     recipe=RECIPE,
+                    init_adapter=self._init_adapter(),
                     recipe_overrides={
                         "epochs": plan["epochs"],
                         "seed": self.opts.seed,
@@ -382,6 +387,12 @@ class _Work:
             )
         )
         return {"tokens_seen": meta.get("tokens_seen"), "wall_s": meta.get("wall_s")}
+
+    def _init_adapter(self) -> Path | None:
+        start = self.opts.init_adapter
+        if start is not None and (Path(start) / SPEC_FILE).is_file():
+            return Path(start) / "train"
+        return start
 
     def _evaluate(self, data: Path, folder: str) -> dict:
         from slmbench.eval.api import EvalOptions, evaluate

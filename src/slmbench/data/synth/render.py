@@ -279,12 +279,15 @@ class Renderer:
                     else " ".join(self.sentences(c, "")).rstrip(".")
                     for c in item.children
                 ]
+                if not clauses:
+                    parts.append(f"The {which} is empty.")
+                    continue
                 listed = (
                     clauses[0]
                     if len(clauses) == 1
                     else f"{', '.join(clauses[:-1])} and {clauses[-1]}"
                 )
-                parts.append(f"The {which} has {listed}." if clauses else f"The {which} is empty.")
+                parts.append(f"The {which} has {listed}.")
             else:
                 parts.append(f"The {which} is {' '.join(self.sentences(item, ''))}")
         return " ".join(parts)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# specialize from the 25 v3 schema files + 10 labelled v3 rows per schema (PLAN.md), starting
+# from the EdgeJSON model of record, then evaluate the extractor once on the 126 held-out v3 rows.
+#   bash experiments/specialize-v3/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. experiments/lib.sh
+X=experiments/specialize-v3
+OUT=runs/specialize-v3-ex10   # the adapter and GGUF stay out of git; results are copied below
+NAME=v3-specialized-ex10
+
+need_v3
+once $X/examples-10.jsonl $PY $X/pick_examples.py $V3/train.jsonl $HELD 10 0
+$S specialize --schema $V3/schemas --examples $X/examples-10.jsonl \
+  --init-adapter $TRAIN/edgejson-x4-lora-r16-e3-x8half --budget-minutes 70 --n-test 30 --out $OUT
+evaluate $EVAL/$NAME.on-v3-heldout.constrained --adapter $OUT --data $V3/train.jsonl \
+  --schemas $V3/schemas --ids $HELD --max-new-tokens 4096 --constrained --name $NAME
+cp $OUT/specialize.json $OUT/model_card.md $X/
+for e in eval-synthetic eval-examples; do
+  mkdir -p $EVAL/$NAME.$e
+  cp $OUT/$e/results.json $OUT/$e/run_config.json $OUT/$e/predictions.jsonl $EVAL/$NAME.$e/
+done
