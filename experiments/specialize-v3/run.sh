@@ -20,3 +20,15 @@ for e in eval-synthetic eval-examples; do
   mkdir -p $EVAL/$NAME.$e
   cp $OUT/$e/results.json $OUT/$e/run_config.json $OUT/$e/predictions.jsonl $EVAL/$NAME.$e/
 done
+
+# Part 2 (PLAN.md): the same from the schema files alone
+OUT0=runs/specialize-v3-schema-only
+NAME0=v3-specialized-schema-only
+$S specialize --schema $V3/schemas --init-adapter $TRAIN/edgejson-x4-lora-r16-e3-x8half \
+  --budget-minutes 70 --n-test 30 --out $OUT0
+evaluate $EVAL/$NAME0.on-v3-heldout.constrained --adapter $OUT0 --data $V3/train.jsonl \
+  --schemas $V3/schemas --ids $HELD --max-new-tokens 4096 --constrained --name $NAME0
+mkdir -p $X/schema-only $EVAL/$NAME0.eval-synthetic
+cp $OUT0/specialize.json $OUT0/model_card.md $X/schema-only/
+cp $OUT0/eval-synthetic/results.json $OUT0/eval-synthetic/run_config.json \
+  $OUT0/eval-synthetic/predictions.jsonl $EVAL/$NAME0.eval-synthetic/
