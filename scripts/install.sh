@@ -15,3 +15,4 @@ if [ "${SLMBENCH_SKIP_LLAMACPP:-0}" != 1 ]; then
   bash scripts/install_llamacpp.sh
 fi
 echo "installed into $(pwd)/.venv"
+echo "optional second model, Gemma 3 270M (238 MB, Gemma Terms of Use): bash scripts/install_gemma.sh"

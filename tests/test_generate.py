@@ -94,7 +94,7 @@ def test_rows_carry_their_schema_tier_and_source(all_rows):
     for row in all_rows:
         assert row.complexity == schemas[row.schema_id].tier
         assert row.style in STYLES
-        assert row.extra["source"] == "slmbench-generator"
+        assert row.extra["source"] == "slmbench-engine"
     assert len({r.id for r in all_rows}) == len(all_rows)
 
 

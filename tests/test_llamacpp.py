@@ -103,8 +103,9 @@ def test_missing_llama_cpp_names_the_install_command(tiny_gguf, monkeypatch):
     assert err.value.exit_code == 2
 
 
-def test_adapter_is_refused_with_the_export_command(tmp_path):
-    with pytest.raises(SlmbenchError, match="slmbench export"):
+def test_adapter_that_is_not_one_is_named(tmp_path):
+    pytest.importorskip("llama_cpp")
+    with pytest.raises(SlmbenchError, match="is not a PEFT adapter"):
         LlamaCppBackend("smollm2-135m-instruct", tmp_path)
 
 
@@ -168,26 +169,34 @@ def test_grammar_forces_schema_valid_json_and_stops_at_its_end(tiny_gguf):
     pytest.importorskip("llama_cpp")
     import jsonschema
 
-    backend = LlamaCppBackend(str(tiny_gguf), threads=1, constrained="strict")
     request = GenerationRequest("Name: Ada, 36", max_new_tokens=40, schema=NAME_SCHEMA)
-    (gen,) = backend.generate([request])
-    # A random model under the grammar still writes valid JSON; it may fill strings until the
-    # cap, so validity is asserted only when it completed.
+    gbnf = LlamaCppBackend(
+        str(tiny_gguf), threads=1, constrained="strict", grammar_engine="llama.cpp"
+    )
+    (gen,) = gbnf.generate([request])
+    # A random model under llama.cpp's grammar still writes valid JSON; it may fill strings
+    # until the cap, so validity is asserted only when it completed.
     assert gen.meta["constrained"] == "on"
     if not gen.hit_limit:
         assert gen.meta["stop"] in ("json", "eos")
         jsonschema.validate(json.loads(gen.text), NAME_SCHEMA)
     else:
         assert gen.text.lstrip().startswith("{")
+    # The default engine (llguidance, closing mode) completes it whatever the budget.
+    backend = LlamaCppBackend(str(tiny_gguf), threads=1, constrained="strict")
+    (closed,) = backend.generate([request])
+    assert closed.meta["constrained"] == "on" and closed.meta["stop"] in ("json", "eos", "closed")
+    jsonschema.validate(json.loads(closed.text), NAME_SCHEMA)
 
 
 def test_uncompilable_schema_strict_error_and_lenient_fallback(tiny_gguf):
     pytest.importorskip("llama_cpp")
     bad = {"title": "broken", "type": "object", "properties": {"a": {"$ref": "#/nowhere"}}}
-    strict = LlamaCppBackend(str(tiny_gguf), threads=1, constrained="strict")
+    gbnf = {"threads": 1, "grammar_engine": "llama.cpp"}  # llama.cpp's own grammar compiler
+    strict = LlamaCppBackend(str(tiny_gguf), constrained="strict", **gbnf)
     with pytest.raises(SlmbenchError, match="schema 'broken' cannot be compiled"):
         strict.generate([GenerationRequest("x", max_new_tokens=2, schema=bad)])
-    lenient = LlamaCppBackend(str(tiny_gguf), threads=1, constrained="lenient")
+    lenient = LlamaCppBackend(str(tiny_gguf), constrained="lenient", **gbnf)
     requests = [GenerationRequest("x", max_new_tokens=2, schema=s) for s in (bad, NAME_SCHEMA)]
     fallback, constrained = lenient.generate(requests)
     assert fallback.meta["constrained"] == "fallback"
@@ -198,7 +207,9 @@ def test_pattern_llama_cpp_cannot_translate_is_dropped_not_fatal(tiny_gguf, capf
     pytest.importorskip("llama_cpp")
     phone = {"type": "string", "pattern": "^[+]?[0-9\\-\\s()]+$"}  # `\s`: not in GBNF
     schema = {"type": "object", "properties": {"phone": phone}, "required": ["phone"]}
-    backend = LlamaCppBackend(str(tiny_gguf), threads=1, constrained="strict")
+    backend = LlamaCppBackend(
+        str(tiny_gguf), threads=1, constrained="strict", grammar_engine="llama.cpp"
+    )
     (gen,) = backend.generate([GenerationRequest("x", max_new_tokens=3, schema=schema)])
     assert gen.meta["constrained"] == "on"
     assert gen.text.lstrip(" ").startswith("{")

@@ -34,6 +34,7 @@ CANNED = {
     "long": ["word "] * 100,
     "hello": ["Hello", " world"],
     "slowstream": ["tick "] * 40,
+    "truncated": ['{"name"', ': "Ada', ' Lovelace"', "}"],
 }
 PROBE_ANSWER = ['{"answer"', ': "yes"}']
 SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
@@ -64,7 +65,8 @@ class FakeServer(http.server.BaseHTTPRequestHandler):
     """Streams canned completions: the text is chosen by a keyword of the prompt (or of the
     last chat message) and cut at `max_tokens` with finish_reason "length". Keywords also ask
     for failures: `flaky-N` answers HTTP 503 N times, `busy` answers 429 once, `drop` closes
-    the first stream after one chunk, `slow` waits a second before answering."""
+    the first stream after one chunk, `interrupt-N` ends N streams after one chunk with
+    `[DONE]` but no finish_reason, `slow` waits a second before answering."""
 
     received: list[dict] = []
     attempts: Counter = Counter()
@@ -114,12 +116,16 @@ class FakeServer(http.server.BaseHTTPRequestHandler):
             self.in_flight[flavor] += 1
             self.max_in_flight[flavor] = max(self.max_in_flight[flavor], self.in_flight[flavor])
         try:
-            self._stream(body, prompt, chat, pieces, drop="drop" in prompt and attempt == 1)
+            interrupt = "interrupt-" in prompt and attempt <= int(
+                prompt.split("interrupt-")[1].split()[0]
+            )
+            drop = "drop" in prompt and attempt == 1
+            self._stream(body, prompt, chat, pieces, drop, interrupt)
         finally:
             with self.lock:
                 self.in_flight[flavor] -= 1
 
-    def _stream(self, body, prompt, chat, pieces, drop):
+    def _stream(self, body, prompt, chat, pieces, drop, interrupt=False):
         cut = pieces[: body["max_tokens"]]
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -134,6 +140,9 @@ class FakeServer(http.server.BaseHTTPRequestHandler):
                 self._event({"choices": [{"index": 0, **payload, "finish_reason": None}]})
                 if drop and i == 0:
                     self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if interrupt:  # as llama-cpp-python's server when another request waits
+                    self.wfile.write(b"data: [DONE]\n\n")
                     return
                 time.sleep(delay)
             finish = "length" if len(cut) < len(pieces) else "stop"
@@ -263,6 +272,38 @@ def test_length_cut_sets_hit_limit(server, received):
     assert (result.generated_tokens, result.hit_limit) == (5, True)
     assert result.meta["stop"] == "length"
     assert received[0]["body"]["max_tokens"] == 5
+
+
+# --- closing mode ---------------------------------------------------------------------------
+
+
+def test_a_constrained_answer_cut_at_its_budget_is_closed_on_the_client(server, received):
+    """Without a tokenizer closing appends bytes; with one (--tokenizer), model tokens. The
+    server's text is kept; the row says it was closed; an answer that is no JSON at all (the
+    server ignored the schema) is left as it is, not made up."""
+    from conftest import TINY_TOKENIZER
+
+    for tokenizer, unit in ((None, "bytes"), (str(TINY_TOKENIZER), "tokens")):
+        backend = OpenAIBackend(
+            "m", base_url=f"{server}/openai", constrained="strict", tokenizer=tokenizer
+        )
+        cut, whole, not_json = backend.generate(
+            [
+                chat_request("truncated", 2, schema=SCHEMA),
+                chat_request("truncated", 50, schema=SCHEMA),
+                chat_request("hello", 1, schema=SCHEMA),
+            ]
+        )
+        assert cut.text == '{"name": "Ada"}' and cut.hit_limit
+        assert cut.meta["stop"] == "closed" and cut.generated_tokens == 2  # the server's count
+        closing = cut.meta["closing"]
+        assert (closing["kept_chars"], closing["added"], closing["dropped_chars"]) == (13, '"}', 0)
+        assert (closing["unit"], closing["complete"]) == (unit, True)
+        assert whole.text == '{"name": "Ada Lovelace"}' and "closing" not in whole.meta
+        assert not_json.text == "Hello" and not_json.meta["stop"] == "length"
+        info = backend.info()
+        assert info["closing"] == "client" and info["closing_unit"] == unit
+        assert info["closing_tokenizer"] == ("bytes" if tokenizer is None else tokenizer)
 
 
 # --- dialects -------------------------------------------------------------------------------
@@ -413,6 +454,17 @@ def test_503_and_429_are_retried_with_backoff(server, received):
     impatient.backoff_s = 0.01
     with pytest.raises(SlmbenchError, match=r"HTTP 503: overloaded \(2 attempts\)"):
         impatient.generate([GenerationRequest("flaky-5 again", 8)])
+
+
+def test_an_interrupted_stream_is_retried_then_named(server, received):
+    """llama-cpp-python's server (`--interrupt_requests True`, its default) ends a stream with
+    [DONE] and no finish_reason when another request arrives: not an answer."""
+    backend = openai(server, retries=2)
+    backend.backoff_s = 0.01
+    (result,) = backend.generate([GenerationRequest("interrupt-1 hello", 8)])
+    assert result.text == "Hello world" and backend.retried == 1
+    with pytest.raises(SlmbenchError, match="without a finish_reason.*--interrupt_requests False"):
+        backend.generate([GenerationRequest("interrupt-9 hello", 8)])
 
 
 def test_a_dropped_stream_is_retried_from_the_start(server, received):

@@ -193,10 +193,14 @@ def test_no_relaxations_without_the_grammar(tmp_path):
     assert unconstrained["grammar_relaxations"] == {}
     fallback = evaluate(tmp_path / "b", DuplicatingBackend("fallback"), "b", constrained="lenient")
     assert fallback["grammar_relaxations"] == {}
-    llamacpp = evaluate(
-        tmp_path / "c", DuplicatingBackend(), "c", constrained="strict", backend="llamacpp"
-    )
+    # The llamacpp backend decodes under llguidance too, unless told to use llama.cpp's grammar.
+    gbnf = dict(constrained="strict", backend="llamacpp", grammar_engine="llama.cpp")
+    llamacpp = evaluate(tmp_path / "c", DuplicatingBackend(), "c", **gbnf)
     assert llamacpp["grammar_relaxations"] == {}
+    llguidance = evaluate(
+        tmp_path / "d", DuplicatingBackend(), "d", constrained="strict", backend="llamacpp"
+    )
+    assert llguidance["grammar_relaxations"].keys() == {"signup"}
 
 
 def test_tiny_model_eval_decodes_a_relaxed_schema_in_strict_mode(tiny_model_dir, tmp_path):

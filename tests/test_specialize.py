@@ -14,7 +14,7 @@ import pytest
 
 from slmbench.cli import main
 from slmbench.specialize import SpecializeOptions
-from slmbench.specialize_plan import MAX_ROWS_PER_SCHEMA, plan_budget
+from slmbench.specialize_plan import ANSWER_TOKENS_TOTAL, MAX_ROWS_PER_SCHEMA, plan_budget
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "examples" / "shipping_notice" / "schema.json"
@@ -139,7 +139,7 @@ def test_rerunning_does_no_work(specialized, capsys):
 def test_a_step_left_running_is_redone_and_export_failures_are_a_note(
     specialized, tmp_path, monkeypatch
 ):
-    from slmbench.deploy import export
+    from slmbench.models import gguf_writer
 
     out, argv = specialized
     copy = tmp_path / "copy"
@@ -148,7 +148,7 @@ def test_a_step_left_running_is_redone_and_export_failures_are_a_note(
     spec["steps"]["export"]["status"] = "running"
     del spec["steps"]["card"]
     (copy / "specialize.json").write_text(json.dumps(spec))
-    monkeypatch.setattr(export, "PRE_TOKENIZERS", {})  # a tokenizer llama.cpp does not know
+    monkeypatch.setattr(gguf_writer, "PRE_TOKENIZERS", {})  # a tokenizer llama.cpp does not know
     argv = [a if a != str(out) else str(copy) for a in argv]
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(argv) == 0
@@ -210,13 +210,44 @@ def test_a_budget_too_small_says_the_minimum(tmp_path, capsys, tiny_model_dir):
     assert spec["status"] == "running" and spec["steps"]["plan"]["status"] == "running"
 
 
-def test_the_plan_fills_the_budget_with_rows_then_epochs():
+def test_the_plan_aims_at_the_answer_token_target_within_the_budget():
     opts = SpecializeOptions(schema=Path("s"), out=Path("o"), budget_minutes=30)
     cpu = plan_budget(opts, "cpu", 1, 0, 900.0, 200.0, recipe_epochs=6.0)
-    # 60% of 30 min at 300 tokens/s over 900-token rows: 360 row passes.
+    # 60% of 30 min at 300 tokens/s over 900-token rows: 360 row passes, of the 4750 that
+    # 950,000 answer tokens (200 a row) need.
     assert (cpu["rows"], cpu["epochs"]) == (360, 1.0)
     assert cpu["estimated_train_minutes"] == pytest.approx(18.0)
+    assert cpu["answer_tokens_target"] == ANSWER_TOKENS_TOTAL
+    assert cpu["answer_tokens_planned"] == 360 * 200 and not cpu["target_reached"]
+    assert "--budget-minutes 400 would reach it on cpu" in cpu["warning"]
+    reach = SpecializeOptions(schema=Path("s"), out=Path("o"), budget_minutes=400)
+    enough = plan_budget(reach, "cpu", 1, 0, 900.0, 200.0, 6.0)
+    assert enough["target_reached"] and enough["warning"] is None
+    # On CUDA the budget affords more than the target: the plan stops at it, fresh rows first.
     cuda = plan_budget(opts, "cuda", 1, 0, 900.0, 200.0, recipe_epochs=6.0)
-    assert cuda["rows"] == MAX_ROWS_PER_SCHEMA and cuda["epochs"] == 6.0
+    assert (cuda["rows"], cuda["epochs"]) == (4750, 1.0) and cuda["target_reached"]
+    many = plan_budget(opts, "cuda", 48, 0, 900.0, 200.0, recipe_epochs=6.0)
+    assert many["answer_tokens_target_per_schema"] == 26_000
+    assert many["rows"] <= 48 * MAX_ROWS_PER_SCHEMA
     bigger = SpecializeOptions(schema=Path("s"), out=Path("o"), model="smollm2-360m-instruct")
     assert plan_budget(bigger, "cpu", 1, 0, 900.0, 200.0, 6.0)["rows"] < cpu["rows"]
+
+
+def test_eval_time_is_sized_from_answer_tokens_at_the_measured_rate():
+    # specialize-shipping: 146 + 2 eval rows of ~239 answer tokens took 983.7 + 24.1 s.
+    opts = SpecializeOptions(schema=Path("s"), out=Path("o"), n_test=146)
+    plan = plan_budget(opts, "cpu", 1, 2, 619.8, 238.8, recipe_epochs=6.0)
+    assert plan["estimated_eval_minutes"] == pytest.approx((983.7 + 24.1) / 60, rel=0.1)
+
+
+def test_a_plan_short_of_its_target_says_so_in_the_record_and_the_card(specialized):
+    out, _ = specialized
+    spec = read_json(out / "specialize.json")
+    plan = spec["recipe"]
+    assert plan["sized_by"] == "options" and not plan["target_reached"]
+    assert spec["warnings"] == [plan["warning"]]
+    assert "--n 8 and --epochs 1 give" in plan["warning"]
+    budget = plan["budget_minutes_for_target"]
+    assert f"without --n/--epochs, --budget-minutes {budget} would reach it" in plan["warning"]
+    card = (out / "model_card.md").read_text()
+    assert "**Below the target.**" in card and plan["warning"] in card

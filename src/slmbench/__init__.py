@@ -9,7 +9,7 @@ dataclass (the `slmbench` command is generated from the same dataclasses; CONTRI
     results = slmbench.evaluate(slmbench.EvalOptions(data="runs/data/test.jsonl", out="runs/zs"))
 
 `build_data`, `validate`, `stats`, `evaluate`, `bench`, `compare`, `train`, `export`, `report`,
-`pipeline`, `specialize` and their options classes are imported on first use, so `import
+`pipeline`, `specialize`, `sweep` and their options classes are imported on first use, so `import
 slmbench` stays light.
 """
 
@@ -42,6 +42,7 @@ _API = {
     "slmbench.pipeline": ("PipelineOptions", "pipeline"),
     "slmbench.extract": ("Extractor",),
     "slmbench.specialize": ("SpecializeOptions", "specialize"),
+    "slmbench.sweep": ("SweepOptions", "sweep"),
 }
 """Module -> the API names it defines. Looked up by name (not imported here): every stage
 module imports this package first, and must not import the stages above it by doing so."""
@@ -50,7 +51,7 @@ _MODULE_OF = {name: module for module, names in _API.items() for name in names}
 __all__ = ["__version__", *_MODULE_OF]
 
 
-CALLABLE_MODULES = ("train", "report", "pipeline", "specialize")
+CALLABLE_MODULES = ("train", "report", "pipeline", "specialize", "sweep")
 """API functions named as a subpackage or module: the module is the function
 (`slmbench.options.CallableModule`), so `slmbench.train` is the same whichever came first."""
 

@@ -14,6 +14,7 @@ from slmbench.errors import SlmbenchError
 
 STAGE_CLIS = (
     "slmbench.data.cli",
+    "slmbench.teacher",  # adds `data synth` (it may ask a teacher model to label texts)
     "slmbench.constrain.cli",
     "slmbench.models.cli",
     "slmbench.eval.cli",
@@ -24,6 +25,7 @@ STAGE_CLIS = (
     "slmbench.pipeline",
     "slmbench.extract",
     "slmbench.specialize",
+    "slmbench.sweep",
 )
 
 

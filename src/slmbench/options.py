@@ -361,7 +361,18 @@ def add_group(
 ) -> argparse.ArgumentParser:
     """`slmbench NAME ACTION ...`: a command group with one generated subcommand per entry."""
     group = sub.add_parser(name, help=help, description=help)
-    actions = group.add_subparsers(dest=f"{name}_command", metavar="ACTION", required=True)
+    group.actions = group.add_subparsers(  # type: ignore[attr-defined]
+        dest=f"{name}_command", metavar="ACTION", required=True
+    )
+    add_to_group(sub, name, commands)
+    return group
+
+
+def add_to_group(sub: argparse._SubParsersAction, name: str, commands: Sequence[Command]) -> None:
+    """More subcommands for the group `name` that `add_group` made: how a layer above a stage
+    adds an action to that stage's group (`slmbench data synth` comes from `slmbench.teacher`,
+    which may call a model; `data` may not)."""
+    actions = sub.choices[name].actions
     for command in commands:
         add_command(
             actions,
@@ -371,7 +382,6 @@ def add_group(
             help=command.help,
             description=command.description or command.help,
         )
-    return group
 
 
 class CallableModule(types.ModuleType):

@@ -19,7 +19,10 @@ from typing import Any
 from slmbench.data.api import DEFAULT_TEST_ROWS, DEFAULT_TRAIN_ROWS
 from slmbench.errors import SlmbenchError
 from slmbench.eval.api import DEFAULT_BATCH_SIZE
-from slmbench.options import CallableModule, add_command, command_line
+from slmbench.models.base import CONSTRAINED_MODES
+from slmbench.options import CallableModule, add_command, command_line, option
+from slmbench.results_contract import DEFAULT_TASK
+from slmbench.tasks.registry import TASK_NAMES
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
 
@@ -30,6 +33,11 @@ class PipelineOptions:
 
     out: Path = Path("runs/main")
     """Folder for every output."""
+    task: str = option(DEFAULT_TASK, choices=TASK_NAMES)
+    """The benchmark task (edgeintent: builds its data from --source)."""
+    source: Path | None = None
+    """edgeintent: the labelled file to split into train/validation, e.g.
+    `../shared/banking77/train.csv`."""
     model: str = DEFAULT_MODEL
     """Base model: registered name, model folder or hub id."""
     recipe: str = "quick"
@@ -46,6 +54,8 @@ class PipelineOptions:
     """Eval batch size."""
     skip_train: bool = False
     """Stop after the zero-shot eval."""
+    constrained: str | None = option(None, choices=CONSTRAINED_MODES, const="strict")
+    """Schema-constrained decoding in both evals (bare flag: strict)."""
 
 
 @dataclass
@@ -85,7 +95,12 @@ def plan(opts: PipelineOptions) -> list[Step]:
     data, out = opts.out / "data", opts.out
     zero, tuned_run, tuned_eval = out / "zero-shot", out / "train", out / "finetuned"
     test = str(data / "test.jsonl")
-    run_opts = {"batch_size": opts.batch_size, "limit": opts.limit}
+    run_opts: dict[str, Any] = {"batch_size": opts.batch_size, "limit": opts.limit}
+    if opts.task != DEFAULT_TASK:
+        run_opts["task"] = opts.task
+    if opts.constrained:
+        run_opts["constrained"] = opts.constrained
+    edgejson = opts.task == DEFAULT_TASK
 
     def tuned() -> EvalOptions:
         # A LoRA run is evaluated as an adapter on its base; a full fine-tune as a model.
@@ -97,15 +112,22 @@ def plan(opts: PipelineOptions) -> list[Step]:
 
     steps = []
     if not _same_build(data, opts):
-        build = BuildDataOptions(out=data, seed=opts.seed, train=opts.train, test=opts.test)
-        steps.append(Step("build the EdgeJSON benchmark", "data build", lambda: build, build_data))
+        if edgejson:
+            build = BuildDataOptions(out=data, seed=opts.seed, train=opts.train, test=opts.test)
+        else:
+            build = BuildDataOptions(out=data, task=opts.task, source=opts.source, seed=opts.seed)
+        title = "build the EdgeJSON benchmark" if edgejson else f"build the {opts.task} data"
+        steps.append(Step(title, "data build", lambda: build, build_data))
+    if edgejson:
+        steps.append(
+            Step(
+                "validate it",
+                "data validate",
+                lambda: ValidateOptions(file=data / "train.jsonl", against=data / "test.jsonl"),
+                _validate,
+            )
+        )
     steps += [
-        Step(
-            "validate it",
-            "data validate",
-            lambda: ValidateOptions(file=data / "train.jsonl", against=data / "test.jsonl"),
-            _validate,
-        ),
         Step(
             "evaluate the base model zero-shot",
             "eval",
@@ -121,6 +143,7 @@ def plan(opts: PipelineOptions) -> list[Step]:
             out=tuned_run,
             recipe=opts.recipe,
             recipe_overrides={"seed": opts.seed},
+            task=opts.task,
         )
         steps += [
             Step(f"fine-tune ({opts.recipe} recipe)", "train", lambda: fine_tune, train),
@@ -183,6 +206,19 @@ def _same_build(data: Path, opts: PipelineOptions) -> bool:
         return False
     m = json.loads(manifest.read_text())
     counts = m.get("counts", {})
+    if opts.task != DEFAULT_TASK:
+        from slmbench.data.rows import file_sha256
+
+        source = m.get("source") or {}
+        return (
+            m.get("task") == opts.task
+            and m.get("seed") == opts.seed
+            and opts.source is not None
+            and Path(opts.source).is_file()
+            and source.get("sha256") == file_sha256(opts.source)
+        )
+    if m.get("task", DEFAULT_TASK) != DEFAULT_TASK:
+        return False
     return (
         m.get("seed") == opts.seed
         and counts.get("train", {}).get("total") == opts.train

@@ -16,7 +16,8 @@ from typing import Any, Literal, NotRequired, TypedDict
 RESULTS_SCHEMA_VERSION = 1
 """The version of this contract, written as `schema_version`."""
 DEFAULT_TASK = "edgejson"
-"""The task of a run that names none (the only task so far; a task registry comes later)."""
+"""The task of a run that names none (the tasks: `slmbench.tasks.TASKS`). Each task has its
+`metrics` layout (`TASK_METRICS`); every other key is the same for all."""
 
 
 class Interval(TypedDict):
@@ -174,6 +175,124 @@ class Metrics(TypedDict):
     """Per schema id."""
 
 
+class IntentTable(TypedDict):
+    """EdgeIntent's rates over a group of queries."""
+
+    accuracy: Interval
+    """The predicted intent is the gold one (an invalid or unknown output is wrong)."""
+    macro_f1: Interval
+    """The mean of per-intent F1 over the intents among the gold and predicted labels (seeded
+    bootstrap interval, recomputed per resample)."""
+    known_label: Interval
+    """The output names one of the label set's intents."""
+    valid_json: Interval
+    """A JSON value could be read from the output."""
+
+
+class LabelScores(TypedDict):
+    """One intent's scores."""
+
+    f1: Interval
+    """Per-intent F1 with its bootstrap interval."""
+    precision: float | None
+    """Queries predicted as this intent that are it (None: never predicted)."""
+    recall: float | None
+    """Queries of this intent predicted as it (None: none in the rows)."""
+    support: int
+    """Queries of this intent."""
+    predicted: int
+    """Queries predicted as this intent."""
+
+
+class ConfusedPair(TypedDict):
+    """A (gold, predicted) pair of different intents and how often it happened."""
+
+    gold: str
+    """The gold intent."""
+    predicted: str
+    """The intent predicted instead."""
+    count: int
+    """Queries so confused."""
+
+
+class OutputCounts(TypedDict):
+    """What the outputs were (each query counts once)."""
+
+    label: int
+    """An intent of the label set."""
+    unknown_label: int
+    """`{"intent": X}` with X outside the label set."""
+    no_intent: int
+    """Valid JSON without a string `intent`."""
+    invalid_json: int
+    """No JSON value could be read."""
+
+
+class IntentMetrics(TypedDict):
+    """EdgeIntent's `metrics` (claims point here, e.g. `metrics.overall.accuracy`)."""
+
+    overall: IntentTable
+    """Over every query."""
+    by_label: dict[str, LabelScores]
+    """Per gold or predicted intent, sorted by name."""
+    confused_pairs: list[ConfusedPair]
+    """The most frequent confusions, most frequent first."""
+    outputs: OutputCounts
+    """What the outputs were."""
+    latency_ms: Quantiles
+    """Latency per query (each prediction's `total_ms`), ms."""
+
+
+class CallTable(TypedDict):
+    """EdgeFuncCall's rates over a group of entries."""
+
+    accuracy: Interval
+    """Entries right by BFCL's AST rules, all or nothing per entry (the headline metric)."""
+    well_formed: Interval
+    """Outputs that are a JSON list of `{"name", "arguments"}` calls."""
+    n: int
+    """Entries."""
+
+
+class CallErrorCounts(TypedDict):
+    """Wrong entries showing each error kind (zeros included; an entry may show several; the
+    order and names of `slmbench.eval.funccall_scoring.ERROR_KINDS`, read from here)."""
+
+    invalid_json: int
+    """No JSON value could be read from the output."""
+    malformed_call: int
+    """JSON, but not a list of `{"name": str, "arguments": object}`."""
+    unknown_function: int
+    """A call names no offered tool."""
+    wrong_function: int
+    """A call names an offered tool, not the expected one."""
+    missing_parameter: int
+    """A required parameter, or one the possible answer needs, is absent."""
+    extra_parameter: int
+    """A parameter outside the tool's schema or the possible answer."""
+    wrong_type: int
+    """A parameter of the wrong type (an integer for a float is not wrong)."""
+    wrong_value: int
+    """A parameter whose value is none of the acceptable ones."""
+    extra_call: int
+    """More calls than expected (any call on an irrelevance entry)."""
+    missed_call: int
+    """Fewer calls than expected (no call on a relevance entry)."""
+
+
+class FuncCallMetrics(TypedDict):
+    """EdgeFuncCall's `metrics` (claims point here, e.g. `metrics.overall.accuracy`)."""
+
+    overall: CallTable
+    """Over every entry."""
+    by_category: dict[str, CallTable]
+    """Per BFCL category (`simple`, `live_parallel`...), sorted by name."""
+    errors: CallErrorCounts
+    """Error kinds over every entry."""
+    errors_by_category: dict[str, CallErrorCounts]
+    """Error kinds per category."""
+
+
 class Errors(TypedDict):
     """Error-kind counts."""
 
@@ -202,6 +321,9 @@ class Latency(TypedDict):
     """Generated tokens per second of generation wall time."""
     hit_limit: int
     """Rows that reached their token budget."""
+    closed: NotRequired[int]
+    """Of those, the constrained rows closed so that they validate (prediction `stop` is
+    `closed`: closing mode, `slmbench.constrain.closing`; absent in runs before it was counted)."""
     peak_rss_mb: float
     """Peak resident memory of the process that wrote the file, MB."""
     wall_s: float
@@ -265,6 +387,14 @@ class ResultsJson(TypedDict):
     """Rows per schema id."""
 
 
+TASK_METRICS: dict[str, Any] = {
+    DEFAULT_TASK: Metrics,
+    "edgeintent": IntentMetrics,
+    "edgefunccall": FuncCallMetrics,
+}
+"""The `metrics` layout of each task (a task not listed is not checked below `metrics`)."""
+
+
 def keys(kind: type) -> tuple[frozenset[str], frozenset[str]]:
     """(required, optional) keys of a TypedDict of this contract.
 
@@ -289,12 +419,17 @@ def problems(value: Any, kind: Any = ResultsJson, where: str = "results.json") -
         found = [f"{where}: missing key {k!r}" for k in sorted(required - value.keys())]
         found += [f"{where}: unknown key {k!r}" for k in sorted(value.keys() - required - optional)]
         hints = typing.get_type_hints(kind)
+        if kind is ResultsJson:
+            hints["metrics"] = TASK_METRICS.get(value.get("task", DEFAULT_TASK), Any)
         for key in sorted(value.keys() & hints.keys()):
             found += problems(value[key], _strip(hints[key]), f"{where}.{key}")
         return found
     if typing.get_origin(kind) is dict and isinstance(value, dict):
         inner = typing.get_args(kind)[1]
         return [p for k, v in value.items() for p in problems(v, inner, f"{where}.{k}")]
+    if typing.get_origin(kind) is list and isinstance(value, list):
+        inner = typing.get_args(kind)[0]
+        return [p for i, v in enumerate(value) for p in problems(v, inner, f"{where}[{i}]")]
     return []
 
 

@@ -6,9 +6,12 @@ The steps, each recorded in OUT/specialize.json (`status`, `seconds`) as it comp
 1. `schemas`: the user's schemas copied to OUT/schemas/<id>.json; with 5 or more examples a
    fold of them is held out as OUT/examples-val.jsonl (row format, for eval) and the others go
    to OUT/examples-train.jsonl, the only ones the data engine makes templates of;
-2. `plan`: rows and epochs sized to the budget (`specialize_plan.py`) from the tokens per row
-   of a small probe build, counted with the model's tokenizer, and this machine's known
-   training throughput;
+   `teacher` (with --texts and --teacher-url): a teacher model labels the texts
+   (`slmbench.teacher`, into OUT/teacher/), and the labels that validate join the templates;
+2. `plan`: rows and epochs aimed at a number of answer tokens per schema within the budget
+   (`specialize_plan.py`), from the tokens per row of a small probe build, counted with the
+   model's tokenizer, and this machine's known throughput; a warning, before training, when
+   the budget cannot reach it;
 3. `data`: `slmbench data synth` into OUT/data, then `slmbench data validate`;
 4. `train`: `slmbench train` into OUT/train (resumes on its own);
 5. `eval-synthetic`, `eval-examples`: constrained `slmbench eval` of the adapter on
@@ -40,6 +43,7 @@ from slmbench.errors import SlmbenchError
 from slmbench.known_models import EMBEDDED_NAME
 from slmbench.options import CallableModule, add_command, check_choices, command_line, option
 from slmbench.specialize_plan import RECIPE, plan_budget, probe_lengths
+from slmbench.teacher import TEACHER_DIR, check_teacher_inputs
 
 SPEC_FILE = "specialize.json"
 SCHEMA_VERSION = 1
@@ -61,11 +65,15 @@ class SpecializeOptions:
     examples: Path | None = None
     """Labelled examples (JSONL: `text`, `output`, plus `schema_id` with several schemas); with 5
     or more, a fifth is held out for evaluation and the rest become templates."""
-    texts: Path | None = None
-    """Unlabelled texts for a teacher to label (not available yet: the data engine has no
-    teacher)."""
-    teacher_url: str | None = None
-    """OpenAI-compatible server that labels --texts (not available yet)."""
+    texts: Path | None = option(None, metavar="FILE")
+    """Unlabelled texts (JSONL with `text`, or plain lines) for --teacher-url to label; the
+    labels that validate become more templates (never held out). OUT/teacher/ keeps them, and
+    why each other text was rejected."""
+    teacher_url: str | None = option(None, metavar="URL")
+    """The teacher: an OpenAI-compatible server (e.g. http://127.0.0.1:8000), asked for
+    schema-constrained labels of --texts."""
+    teacher_model: str | None = option(None, metavar="NAME")
+    """The teacher server's model name (default: the first one it serves)."""
     model: str = EMBEDDED_NAME
     """Base model: registered name, model folder or hub id."""
     init_adapter: Path | None = option(None, metavar="DIR")
@@ -120,10 +128,7 @@ def read_inputs(opts: SpecializeOptions) -> Inputs:
     from slmbench.data.synth.examples import read_examples
 
     check_choices(opts)
-    if opts.texts is not None or opts.teacher_url is not None:
-        raise SlmbenchError(
-            "--texts/--teacher-url: teacher labelling is not available yet; give --examples"
-        )
+    check_teacher_inputs(opts.texts, opts.teacher_url)
     if not opts.budget_minutes > 0:
         raise SlmbenchError(f"--budget-minutes {opts.budget_minutes}: must be positive")
     for name in ("n", "epochs", "n_test"):
@@ -140,6 +145,8 @@ def read_inputs(opts: SpecializeOptions) -> Inputs:
         "seed": opts.seed,
         "schemas": {s: file_sha256(d.path) for s, d in sorted(docs.items())},
         "examples_sha256": file_sha256(opts.examples) if opts.examples else None,
+        "texts_sha256": file_sha256(opts.texts) if opts.texts else None,
+        "teacher": [opts.teacher_url, opts.teacher_model] if opts.texts else None,
         "init_adapter": str(opts.init_adapter) if opts.init_adapter else None,
         **{name: getattr(opts, name) for name in SIZING_INPUTS},
     }
@@ -263,6 +270,11 @@ class _Work:
     def steps(self) -> list[Step]:
         return [
             Step("schemas", "copy the schemas, hold out examples", self.copy_inputs),
+            *(
+                [Step("teacher", "label the texts with the teacher", self.label_texts)]
+                if self.opts.texts
+                else []
+            ),
             Step("plan", "size the training to the budget", self.plan),
             Step("data", "synthesise and validate the data", self.synthesise),
             Step("train", f"fine-tune ({RECIPE} recipe, sized)", self.train),
@@ -274,7 +286,27 @@ class _Work:
 
     @property
     def examples_for_synth(self) -> Path | None:
+        """The examples that become templates: the user's kept ones and the teacher's labels."""
+        merged = self.out / TEACHER_DIR / "examples.jsonl"
+        if self.opts.texts and merged.is_file():
+            return merged
         return self.train_examples if self.train_examples.is_file() else None
+
+    def label_texts(self) -> dict:
+        from slmbench.teacher import Teacher, label_texts, merged_examples
+
+        folder = self.out / TEACHER_DIR
+        teacher = Teacher(str(self.opts.teacher_url), self.opts.teacher_model)
+        report = label_texts(Path(self.opts.texts), self.inputs.docs, teacher, folder)
+        print("\n".join(report.lines(Path(self.opts.texts))))
+        user = self.train_examples if self.train_examples.is_file() else None
+        if not report.kept and user is None:
+            raise SlmbenchError(
+                f"{self.opts.texts}: the teacher's labels of none of the texts were kept "
+                f"(why, per line: {report.log})"
+            )
+        merged_examples(user, report.labels, folder / "examples.jsonl")
+        return {k: v for k, v in report.summary().items() if k in ("texts", "kept", "rejected")}
 
     def copy_inputs(self) -> dict:
         from slmbench.data.rows import Row, write_rows
@@ -327,14 +359,20 @@ class _Work:
         n_schemas = len(self.inputs.docs)
         plan = plan_budget(self.opts, self.device, n_schemas, n_val, tokens, answer, recipe.epochs)
         self.record.data.update(
-            tokens_per_s=plan["train_tokens_per_s"], recipe=plan, prompt_style=recipe.prompt_style
+            tokens_per_s=plan["train_tokens_per_s"],
+            recipe=plan,
+            prompt_style=recipe.prompt_style,
+            warnings=[plan["warning"]] if plan["warning"] else [],
         )
         print(
-            f"~{tokens:.0f} tokens per row at {plan['train_tokens_per_s']:.0f} tokens/s "
-            f"({self.device}): {plan['rows']} rows x {plan['epochs']} epochs "
-            f"(~{plan['estimated_train_minutes']} min), {plan['test_rows']} validation rows "
+            f"~{tokens:.0f} tokens per row ({answer:.0f} of them answer) at "
+            f"{plan['train_tokens_per_s']:.0f} tokens/s ({self.device}): {plan['rows']} rows x "
+            f"{plan['epochs']} epochs (~{plan['estimated_train_minutes']} min, "
+            f"{plan['answer_tokens_planned']:,} answer tokens of a target of "
+            f"{plan['answer_tokens_target']:,}), {plan['test_rows']} validation rows "
             f"(~{plan['estimated_eval_minutes']} min of eval)"
         )
+        warn(plan["warning"])
         return {"rows": plan["rows"], "epochs": plan["epochs"], "test_rows": plan["test_rows"]}
 
     def synthesise(self) -> dict:
@@ -366,6 +404,7 @@ class _Work:
         from slmbench.train.api import TrainOptions, train
 
         plan = self.record.data["recipe"]
+        warn(plan.get("warning"))  # again, right before the long step
         meta = train(
             shown(
                 "train",
@@ -442,6 +481,12 @@ class _Work:
 
         write_card(self.out, self.record.data)
         return {}
+
+
+def warn(text: str | None) -> None:
+    """A plan's warning, on standard error so that a pipe of the output still shows it."""
+    if text:
+        print(f"warning: {text}", file=sys.stderr, flush=True)
 
 
 def shown(command: str, options: Any) -> Any:

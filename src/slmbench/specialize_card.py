@@ -1,7 +1,8 @@
 """The model card of a `slmbench specialize` folder (OUT/model_card.md): base model and hub id,
 schemas, data, recipe and plan, the eval numbers read from the two eval runs' results.json, and
 how to use it. Reads saved files only, like the report's cards (`report/model_card.py`, whose
-metric names, licence and Hub metadata layout it shares)."""
+metric names, licence section and Hub metadata layout it shares). A folder made from a model whose
+terms require a notice (Gemma) gets its NOTICE file here too."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from slmbench.known_models import hub_id_of
+from slmbench.licences import base_spec, write_notice
 from slmbench.report.formatting import MISSING, ci_text, num, pct
-from slmbench.report.model_card import CARD_METRICS, LICENSE, TAGS
+from slmbench.report.model_card import CARD_METRICS, TAGS, card_license, licence_section
 
 EVAL_TITLES = {"synthetic": "synthetic validation rows", "examples": "held-out user examples"}
 
@@ -36,6 +38,7 @@ def write_card(out: Path, spec: dict) -> Path:
     )
     path = out / "model_card.md"
     path.write_text(text, encoding="utf-8")
+    write_notice(out, spec["base_model"], "This specialised extractor")
     return path
 
 
@@ -62,7 +65,7 @@ def card_metadata(spec: dict, evals: dict[str, dict]) -> str:
     data = ModelCardData(
         model_name=spec["name"],
         base_model=hub_id_of(spec["base_model"]),
-        license=LICENSE,
+        license=card_license(base_spec(spec["base_model"])),
         language=["en"],
         library_name="peft",
         pipeline_tag="text-generation",
@@ -121,6 +124,10 @@ def render_card(
         "## How to use",
         "",
         *_usage(spec),
+        "",
+        "## Licence",
+        "",
+        *licence_section(base_spec(spec["base_model"])),
     ]
     return "\n".join(lines) + "\n"
 
@@ -189,7 +196,23 @@ def _training(spec: dict, plan: dict, meta: dict) -> list[str]:
         f"{f'{wall / 60:.1f} min' if wall else MISSING}, final training loss "
         f"{num(meta.get('train_loss'), 3)} (`train/train_meta.json`).",
         f"- Prompt style `{spec.get('prompt_style') or MISSING}` (the schema is in the prompt).",
+        *_target(plan),
     ]
+
+
+def _target(plan: dict) -> list[str]:
+    """The plan's answer tokens against its target (`specialize_plan.answer_token_target`)."""
+    if plan.get("answer_tokens_target") is None:
+        return []
+    lines = [
+        f"- Answer tokens seen in training (planned): {num(plan.get('answer_tokens_planned'))} "
+        f"of a target of {num(plan.get('answer_tokens_target'))} "
+        f"({num(plan.get('answer_tokens_target_per_schema'))} per schema; "
+        f"{plan.get('target_source')})."
+    ]
+    if plan.get("warning"):
+        lines += ["", f"**Below the target.** {plan['warning']}"]
+    return lines
 
 
 def _usage(spec: dict) -> list[str]:

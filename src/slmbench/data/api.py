@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slmbench.options import option
+from slmbench.tasks.registry import TASK_NAMES
 
 if TYPE_CHECKING:
+    from slmbench.data.rows import Row
+    from slmbench.data.schemas import SchemaInfo
     from slmbench.data.validate import ValidationReport
 
 DEFAULT_TRAIN_ROWS = 629
@@ -24,12 +27,25 @@ class BuildDataOptions:
 
     out: Path
     """Output folder (train.jsonl, test.jsonl, manifest.json)."""
+    task: str = option("edgejson", choices=TASK_NAMES)
+    """The benchmark task to build data for (edgeintent: split a labelled --source file)."""
+    source: Path | None = None
+    """edgeintent: the labelled rows to split (a BANKING77 CSV with `text` and `category` or
+    `label` columns, or JSONL), e.g. `../shared/banking77/train.csv`."""
+    labels: Path | None = None
+    """edgeintent: the label set, a JSON list (default: `categories.json` beside --source, else
+    the labels found in it)."""
     seed: int = 0
     """Random seed: the same seed gives the same bytes."""
     train: int = DEFAULT_TRAIN_ROWS
-    """Training rows."""
+    """Training rows (edgejson)."""
     test: int = DEFAULT_TEST_ROWS
-    """Test rows."""
+    """Test rows (edgejson)."""
+    val_fraction: float = 0.2
+    """edgeintent: the share of each intent's rows held out as validation (test.jsonl)."""
+    shots: list[int] = option(default_factory=lambda: [5, 10], comma=True)
+    """edgeintent: few-shot training files to write (train_<K>shot.jsonl: K rows per intent
+    from the training part), comma-separated (default: 5,10)."""
     exclude: list[Path] = field(default_factory=list)
     """A dataset file (e.g. another build's test split) whose prompts and gold answers no new
     row may repeat: extra training data that cannot leak into that test (repeat the flag for
@@ -66,7 +82,14 @@ class StatsOptions:
 
 
 def build_data(options: BuildDataOptions) -> dict:
-    """Generate the train and test splits into `options.out`; returns the manifest."""
+    """Build the task's train and test splits into `options.out`; returns the manifest."""
+    from slmbench.tasks import get_task
+
+    return get_task(options.task).load("builder")(options)
+
+
+def build_edgejson(options: BuildDataOptions) -> dict:
+    """EdgeJSON's generated train and test splits (`slmbench.data.generate`)."""
     from slmbench.data.generate import build_dataset
     from slmbench.data.schemas import TIERS
 
@@ -78,6 +101,22 @@ def build_data(options: BuildDataOptions) -> dict:
         exclude=options.exclude,
         tiers=options.tiers or TIERS,
     )
+
+
+def read_edgejson(
+    path: str | Path,
+    *,
+    schemas: str | Path | None = None,
+    require_gold: bool = True,
+    **_options: object,
+) -> tuple[list[Row], dict[str, SchemaInfo]]:
+    """EdgeJSON's reader (the task registry's signature): JSONL rows (ours or v3's) and the
+    schema folder `schemas` (default: the packaged schemas)."""
+    from slmbench.data.rows import read_rows
+    from slmbench.data.schemas import load_schemas
+
+    found = load_schemas(schemas)
+    return read_rows(path, found, require_gold=require_gold), found
 
 
 def validate(options: ValidateOptions) -> ValidationReport:

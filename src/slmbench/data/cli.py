@@ -40,6 +40,10 @@ class StatsCommand(StatsOptions):
 def run_build(options: BuildDataOptions) -> int:
     manifest = build_data(options)
     counts, out = manifest["counts"], options.out
+    if options.task != "edgejson":
+        files = ", ".join(f"{name} ({f['rows']} rows)" for name, f in manifest["files"].items())
+        print(f"wrote {out}/: {files}, manifest.json")
+        return 0
     print(
         f"wrote {out}/train.jsonl ({counts['train']['total']} rows), "
         f"{out}/test.jsonl ({counts['test']['total']} rows), manifest.json"
@@ -96,13 +100,19 @@ def run_synth(options: SynthOptions) -> int:
 
 
 DATA_COMMANDS = [
-    Command("build", BuildDataOptions, run_build, "generate train/test splits with a seed"),
+    Command(
+        "build",
+        BuildDataOptions,
+        run_build,
+        "generate train/test splits with a seed (edgeintent: split --source FILE)",
+    ),
     Command("validate", ValidateCommand, run_validate, "check every row of a dataset file"),
     Command("stats", StatsCommand, run_stats, "rows per tier/schema and lengths in tokens"),
-    Command("synth", SynthOptions, run_synth, "rows for any JSON Schema, optionally from examples"),
 ]
-"""The actions of `slmbench data`, in --help order."""
+"""The actions of `slmbench data`, in --help order. `synth` follows them: `slmbench.teacher`
+adds it (with `run_synth` below), since it can ask a teacher model to label texts, and `data`
+imports no model code."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    add_group(sub, "data", "build, validate and describe EdgeJSON datasets", DATA_COMMANDS)
+    add_group(sub, "data", "build, validate and describe datasets", DATA_COMMANDS)

@@ -1,4 +1,8 @@
-"""JSON Schemas of the benchmark, grouped by tier (the folder a schema file sits in)."""
+"""JSON Schemas of the benchmark, grouped by tier (the folder a schema file sits in).
+
+Two layouts: `<tier>/<id>.json` (the original EdgeJSON v3 files, `data synth` output) and
+`<tier>/<id>/schema.json` (the packaged EdgeJSON schemas, each folder with its content file
+for the data engine: `slmbench.data.synth.content`)."""
 
 from __future__ import annotations
 
@@ -12,7 +16,9 @@ import jsonschema
 from slmbench.errors import DataError
 
 TIERS = ("simple", "medium", "complex")
-PACKAGE_SCHEMA_DIR = Path(__file__).parent / "schemas"
+PACKAGE_SCHEMA_DIR = Path(__file__).parent / "edgejson"
+SCHEMA_FILE = "schema.json"
+"""The schema file of a schema folder, whose name is the schema id."""
 
 
 @dataclass(frozen=True)
@@ -20,7 +26,8 @@ class SchemaInfo:
     """One schema of the benchmark."""
 
     schema_id: str
-    """File stem, e.g. `invoice`; rows refer to it by `schema_id` (v3: `schema_name`)."""
+    """File stem, e.g. `invoice`, or the folder's name for a `schema.json`; rows refer to it
+    by `schema_id` (v3: `schema_name`)."""
     tier: str
     """`simple`, `medium` or `complex`: the name of the folder holding the file."""
     schema: dict
@@ -52,8 +59,9 @@ def _validator_class(schema: dict) -> type:
     return jsonschema.validators.validator_for(schema, jsonschema.Draft7Validator)
 
 
-def load_schema_file(path: Path, tier: str) -> SchemaInfo:
-    """Read and check one schema file; errors name the file."""
+def load_schema_file(path: Path, tier: str, schema_id: str | None = None) -> SchemaInfo:
+    """Read and check one schema file (its id: `schema_id`, else the file stem); errors name
+    the file."""
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
@@ -65,11 +73,12 @@ def load_schema_file(path: Path, tier: str) -> SchemaInfo:
         raise DataError(f"not a valid JSON Schema at {pointer}: {e.message}", str(path)) from None
     if schema.get("type") != "object":
         raise DataError("top-level schema type must be 'object'", str(path))
-    return SchemaInfo(path.stem, tier, schema, path)
+    return SchemaInfo(schema_id or path.stem, tier, schema, path)
 
 
 def load_schemas(schema_dir: str | Path | None = None) -> dict[str, SchemaInfo]:
-    """Schemas under `schema_dir/{simple,medium,complex}/*.json` (default: the packaged 24).
+    """Schemas under `schema_dir/{simple,medium,complex}/`, as `*.json` or `*/schema.json`
+    (default: the packaged 24).
 
     >>> schemas = load_schemas()
     >>> len(schemas), sorted({s.tier for s in schemas.values()})
@@ -85,8 +94,10 @@ def _load_schemas_cached(root: Path) -> dict[str, SchemaInfo]:
         raise DataError("schema folder not found", str(root))
     found: dict[str, SchemaInfo] = {}
     for tier in TIERS:
-        for path in sorted((root / tier).glob("*.json")):
-            info = load_schema_file(path, tier)
+        files = [(p, p.stem) for p in (root / tier).glob("*.json")]
+        files += [(p, p.parent.name) for p in (root / tier).glob(f"*/{SCHEMA_FILE}")]
+        for path, schema_id in sorted(files):
+            info = load_schema_file(path, tier, schema_id)
             if info.schema_id in found:
                 raise DataError(f"schema id {info.schema_id!r} appears in two tiers", str(path))
             found[info.schema_id] = info

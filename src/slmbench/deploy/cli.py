@@ -31,5 +31,7 @@ def run_export(options: ExportOptions) -> int:
     if result.note:
         print(f"llama.cpp: {result.note}")
     print(f"tokenizer: {result.tokenizer_dir}")
+    if result.notice:
+        print(f"licence: {result.notice} (the base model's terms; keep it with the file)")
     print(f"run it: slmbench eval --backend llamacpp --model {result.path}")
     return 0

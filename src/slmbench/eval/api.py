@@ -9,10 +9,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slmbench.models.base import BACKEND_NAMES, CONSTRAINED_MODES, DEVICE_NAMES, DTYPE_NAMES
+from slmbench.models.base import (
+    BACKEND_NAMES,
+    CONSTRAINED_MODES,
+    DEVICE_NAMES,
+    DTYPE_NAMES,
+    GRAMMAR_ENGINES,
+)
 from slmbench.models.openai_dialects import SERVER_DIALECT_CHOICES
 from slmbench.options import check_choices, option
 from slmbench.prompts import PROMPT_STYLES
+from slmbench.tasks.registry import TASK_NAMES, TASK_READER_OPTIONS
 
 DEFAULT_MAX_NEW_TOKENS = 1024
 DEFAULT_BATCH_SIZE = 8
@@ -42,6 +49,10 @@ class ModelOptions:
     """CPU threads (default: all available cores)."""
     constrained: str | None = option(None, choices=CONSTRAINED_MODES, const="strict")
     """Schema-constrained decoding (bare flag: strict)."""
+    grammar_engine: str | None = option(None, choices=GRAMMAR_ENGINES)
+    """How the llamacpp backend constrains: llguidance (default: the transformers backend's
+    grammar and closing mode, batched) or llama.cpp (its own GBNF grammar, one row at a time, as
+    llama-cpp-python's server decodes)."""
     prompt_style: str | None = option(None, flag="--prompt", choices=PROMPT_STYLES)
     """Prompt style (default: the adapter's train recipe's, else chat)."""
     schemas: str | None = None
@@ -70,7 +81,7 @@ class ModelOptions:
         """The keyword arguments of `slmbench.models.registry.load_backend` these options give
         (model and adapter apart: eval may resolve them from a train run first)."""
         names = ("dtype", "device", "threads", "base_url", "constrained", "tokenizer")
-        names += ("server_dialect", "timeout_s", "retries")
+        names += ("server_dialect", "timeout_s", "retries", "grammar_engine")
         return {name: getattr(self, name) for name in names}
 
 
@@ -79,9 +90,20 @@ class EvalOptions(ModelOptions):
     """Everything `slmbench eval` takes."""
 
     data: str
-    """JSONL dataset with gold `expected_output`."""
+    """Dataset with gold answers: JSONL (edgejson, edgeintent), a BANKING77 CSV (edgeintent),
+    a BFCL question file (edgefunccall)."""
     out: str
     """Run folder to create or resume."""
+    task: str | None = option(None, choices=TASK_NAMES)
+    """The benchmark task of --data (default: the --adapter's train run's task, else edgejson)."""
+    labels: str | None = None
+    """edgeintent: the label set, a JSON list (default: labels.json or categories.json beside
+    --data, else the labels found in it)."""
+    answers: str | None = None
+    """edgefunccall: the possible-answer file (default: possible_answer/<same name> beside
+    --data, as BFCL lays them out)."""
+    category: str | None = None
+    """edgefunccall: the BFCL category of --data (default: from its file name)."""
     name: str | None = None
     """The run's name, recorded in run_config.json and results.json (default: the name already
     recorded in --out, else the folder's basename); not part of what a resumed run must match."""
@@ -96,6 +118,11 @@ class EvalOptions(ModelOptions):
     used as one; batches hold at least this many rows."""
     progress: bool = True
     """Show a progress bar."""
+
+    def reader_options(self) -> dict[str, Any]:
+        """The task reader's options that were given (`slmbench.tasks.TASK_READER_OPTIONS`)."""
+        given = {name: getattr(self, name) for name in TASK_READER_OPTIONS}
+        return {name: value for name, value in given.items() if value is not None}
 
 
 @dataclass(kw_only=True)

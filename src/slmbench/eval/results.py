@@ -22,6 +22,7 @@ IDENTITY_KEYS = (
     "schemas_sha256",
     "prompt_style",
     "constrained",
+    "grammar_engine",
     "max_new_tokens",
     "dtype",
     "tokenizer",

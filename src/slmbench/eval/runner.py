@@ -13,29 +13,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from slmbench.data.rows import Row, file_sha256, read_rows
-from slmbench.data.schemas import SchemaInfo, load_schemas
+from slmbench.data.rows import Row, file_sha256
+from slmbench.data.schemas import SchemaInfo
 from slmbench.errors import DataError, SlmbenchError
 from slmbench.eval.api import EvalOptions
 from slmbench.eval.results import PREDICTIONS, RUN_CONFIG, check_run_config, read_predictions
 from slmbench.eval.scoring import score_output
 from slmbench.eval.summary import build_results, print_summary
-from slmbench.prompts import (
-    DEFAULT_STYLE,
-    PROMPT_STYLES,
-    format_answer,
-    request_prompt,
-)
+from slmbench.prompts import PROMPT_STYLES, format_answer, request_prompt
 from slmbench.provenance import write_json
 from slmbench.results_contract import DEFAULT_TASK
+from slmbench.tasks import get_task
 
 ANSWER_TOKEN_FACTOR = 1.5
 ANSWER_TOKEN_MARGIN = 16
 CHARS_PER_TOKEN_ESTIMATE = 3
 """Without a tokenizer (remote backends) gold answers are counted as ceil(chars / 3) tokens."""
-GRAMMAR_BACKEND = "transformers"
-"""The backend whose constrained decoding compiles `slmbench.constrain.grammar` (llguidance),
-hence whose rows may decode under a relaxed grammar (`grammar_relaxations`)."""
+GRAMMAR_BACKENDS = ("transformers", "llamacpp")
+"""The backends whose constrained decoding compiles `slmbench.constrain.grammar` (llguidance;
+the llamacpp backend unless its grammar engine is llama.cpp's), hence whose rows may decode
+under a relaxed grammar (`grammar_relaxations`)."""
 
 
 @dataclass
@@ -92,10 +89,10 @@ def run_eval(
     model = opts.model or _base_model(adapter_dir, recipe)
     if recipe is None and adapter_dir is None:
         recipe = _model_recipe(model)
-    style, style_source = _prompt_style(opts.prompt_style, recipe)
+    task = get_task(task_name(opts.task, recipe))
+    style, style_source = _prompt_style(opts.prompt_style, recipe, task.default_prompt_style)
 
-    schemas = load_schemas(opts.schemas)
-    rows = read_rows(opts.data, schemas)
+    rows, schemas = task.load("reader")(opts.data, schemas=opts.schemas, **opts.reader_options())
     selection_sha = None
     if opts.ids:
         rows, selection_sha = select_ids(rows, opts.ids, opts.data)
@@ -104,18 +101,19 @@ def run_eval(
     run_dir = Path(opts.out)
     config = {
         "name": opts.name,
-        "task": DEFAULT_TASK,
+        "task": task.name,
         "model": model,
         "adapter": str(adapter_dir) if adapter_dir else None,
         "backend": opts.backend,
         "base_url": opts.base_url,
         "data": str(opts.data),
         "data_sha256": file_sha256(opts.data),
-        "schemas": str(opts.schemas) if opts.schemas else "packaged",
+        "schemas": schemas_source(opts.schemas, schemas, task.name),
         "schemas_sha256": schemas_sha256(schemas),
         "prompt_style": style,
         "prompt_style_source": style_source,
         "constrained": opts.constrained,
+        "grammar_engine": grammar_engine(opts),
         "max_new_tokens": opts.max_new_tokens,
         "dtype": opts.dtype,
         "device": opts.device,
@@ -127,6 +125,7 @@ def run_eval(
         "limit": opts.limit,
         "ids": opts.ids,
         "selection_sha256": selection_sha,
+        **opts.reader_options(),
     }
     recorded = check_run_config(run_dir, config)  # before loading a model: fail fast
     config["name"] = run_name(opts.name, recorded, run_dir)
@@ -137,7 +136,7 @@ def run_eval(
     run_dir.mkdir(parents=True, exist_ok=True)
     write_json(run_dir / RUN_CONFIG, config)
 
-    examples = build_examples(rows, schemas, style, tokenizer, opts.max_new_tokens)
+    examples = build_examples(rows, schemas, style, tokenizer, opts.max_new_tokens, task.name)
     predictions_path = run_dir / PREDICTIONS
     done = {p["id"] for p in read_predictions(predictions_path, repair=True)}
     todo = [ex for ex in examples if ex.row.id not in done]
@@ -146,7 +145,8 @@ def run_eval(
 
     session_start = time.perf_counter()
     if todo:
-        _generate_all(backend, todo, opts, predictions_path, len(examples) - len(todo))
+        row_scorer = task.load("row_scorer") if task.row_scorer else None
+        _generate_all(backend, todo, opts, predictions_path, len(examples) - len(todo), row_scorer)
     session_wall = time.perf_counter() - session_start
 
     wanted = {ex.row.id for ex in examples}
@@ -158,18 +158,48 @@ def run_eval(
     missing = wanted - by_id.keys()
     if missing:
         raise SlmbenchError(f"{len(missing)} examples have no prediction; rerun to resume")
+    rows_by_id = {row.id: row for row in rows}
+    metrics = task.load("scorer")(predictions, [rows_by_id[p["id"]] for p in predictions])
     results = build_results(
         config=config,
         predictions=predictions,
         backend_info=_backend_info(backend),
         trained_from=recipe,
         session_wall_s=session_wall,
-        grammar_relaxations=grammar_relaxations(predictions, schemas, opts.backend),
+        grammar_relaxations=grammar_relaxations(predictions, schemas, opts.backend, config),
+        metrics=metrics,
     )
     write_json(run_dir / "results.json", results)
-    print_summary(results, echo=echo)
+    if task.summary:
+        echo(task.load("summary")(results))
+    else:
+        print_summary(results, echo=echo)
     echo(f"wrote {run_dir / 'results.json'}")
     return results
+
+
+def task_name(requested: str | None, recipe: dict | None) -> str:
+    """The task of a run: --task, else the train recipe's (runs of tasks other than edgejson
+    record theirs), else `DEFAULT_TASK`.
+
+    >>> task_name(None, {"task": "edgeintent"}), task_name("edgejson", {"task": "edgeintent"})
+    ('edgeintent', 'edgejson')
+    >>> task_name(None, None)
+    'edgejson'
+    """
+    return requested or (recipe or {}).get("task") or DEFAULT_TASK
+
+
+def schemas_source(requested: str | None, schemas: dict[str, SchemaInfo], task: str) -> str:
+    """Where the run's schemas came from, for run_config.json: --schemas, else EdgeJSON's
+    packaged schemas, else the file the task's reader took them from (or how many per-row
+    schemas it built)."""
+    if requested:
+        return str(requested)
+    if task == DEFAULT_TASK:
+        return "packaged"
+    paths = {str(info.path) for info in schemas.values()}
+    return paths.pop() if len(paths) == 1 else f"per row ({len(schemas)} schemas)"
 
 
 def run_name(requested: str | None, recorded: dict | None, run_dir: Path) -> str:
@@ -214,14 +244,34 @@ def select_ids(rows: list, ids_path: str, data_path: str) -> tuple[list, str]:
     return kept, digest.hexdigest()
 
 
+def grammar_engine(opts: EvalOptions) -> str | None:
+    """The llamacpp backend's constraint engine for a constrained run (None otherwise): part of
+    what a run predicts, so a run folder holds one.
+
+    >>> grammar_engine(EvalOptions(data="d", out="o", backend="llamacpp", constrained="strict"))
+    'llguidance'
+    >>> grammar_engine(EvalOptions(data="d", out="o", constrained="strict")) is None
+    True
+    """
+    if opts.backend != "llamacpp" or not opts.constrained:
+        return None
+    from slmbench.models.base import GRAMMAR_ENGINES
+
+    return opts.grammar_engine or GRAMMAR_ENGINES[0]
+
+
 def grammar_relaxations(
-    predictions: list[dict], schemas: dict[str, SchemaInfo], backend: str
+    predictions: list[dict],
+    schemas: dict[str, SchemaInfo],
+    backend: str,
+    config: dict | None = None,
 ) -> dict[str, list[dict[str, str]]]:
     """Per schema id, what the decoding grammar left out of the schema, for the schemas of
     rows decoded under the llguidance grammar (status `on`); the same decision the grammar
     makes (`slmbench.constrain.schema_check.grammar_schema`, default bounds)."""
     decoded = sorted({p["schema_id"] for p in predictions if p["constrained"] == "on"})
-    if backend != GRAMMAR_BACKEND or not decoded:
+    llama_grammar = (config or {}).get("grammar_engine") == "llama.cpp"
+    if backend not in GRAMMAR_BACKENDS or llama_grammar or not decoded:
         return {}
     from dataclasses import asdict
 
@@ -266,8 +316,9 @@ def _model_recipe(model: str) -> dict | None:
     return model_recipe(model)
 
 
-def _prompt_style(requested: str | None, recipe: dict | None) -> tuple[str, str]:
-    """The prompt style and where it came from: --prompt, else the train recipe's."""
+def _prompt_style(requested: str | None, recipe: dict | None, default: str) -> tuple[str, str]:
+    """The prompt style and where it came from: --prompt, else the train recipe's, else the
+    task's zero-shot default."""
     if requested:
         return requested, "--prompt"
     trained = (recipe or {}).get("prompt_style")
@@ -275,7 +326,7 @@ def _prompt_style(requested: str | None, recipe: dict | None) -> tuple[str, str]
         if trained not in PROMPT_STYLES:
             raise SlmbenchError(f"train recipe names unknown prompt style {trained!r}")
         return trained, "train recipe"
-    return DEFAULT_STYLE, "default"
+    return default, "default"
 
 
 def _load_backend(opts: EvalOptions, model: str, adapter: str | None) -> Any:
@@ -296,13 +347,14 @@ def build_examples(
     style: str,
     tokenizer: Any,
     cap: int,
+    task: str = DEFAULT_TASK,
 ) -> list[Example]:
     """Prompts (only via `slmbench.prompts`), prompt lengths and token budgets of rows.
     Without a tokenizer, chat styles go to the backend as messages."""
     prompts, all_messages = [], []
     for row in rows:
         schema = schemas[row.schema_id].schema
-        prompt, messages = request_prompt(row.prompt, style, tokenizer, schema)
+        prompt, messages = request_prompt(row.prompt, style, tokenizer, schema, task)
         prompts.append(prompt)
         all_messages.append(messages)
     answers = [format_answer(row.expected_output) for row in rows]
@@ -319,7 +371,8 @@ def build_examples(
             prompt=prompt,
             messages=messages,
             prompt_length=length,
-            max_new_tokens=max_new_tokens_for(tokens, cap),
+            # A row without a gold answer (BFCL relevance: any call is right) gets the cap.
+            max_new_tokens=cap if row.expected_output is None else max_new_tokens_for(tokens, cap),
         )
         for row, prompt, messages, length, tokens in zip(
             rows, prompts, all_messages, prompt_lengths, answer_tokens, strict=True
@@ -340,7 +393,12 @@ def length_sorted_batches(examples: list[Example], batch_size: int) -> list[list
 
 
 def _generate_all(
-    backend: Any, todo: list[Example], opts: EvalOptions, path: Path, already_done: int
+    backend: Any,
+    todo: list[Example],
+    opts: EvalOptions,
+    path: Path,
+    already_done: int,
+    row_scorer: Callable[..., dict] | None = None,
 ) -> None:
     from tqdm import tqdm
 
@@ -376,18 +434,24 @@ def _generate_all(
                     f"backend returned {len(generations)} generations for {len(batch)} prompts"
                 )
             for ex, gen in zip(batch, generations, strict=True):
-                row = prediction_row(ex, gen, opts.constrained, batch_wall / len(batch))
+                row = prediction_row(ex, gen, opts.constrained, batch_wall / len(batch), row_scorer)
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             out.flush()
             bar.update(len(batch))
 
 
-def prediction_row(ex: Example, gen: Any, constrained: str | None, wall_share_s: float) -> dict:
-    """One `predictions.jsonl` line (fields of the saved-run contract, plus the token budget
-    and this example's share of its batch's wall time)."""
+def prediction_row(
+    ex: Example,
+    gen: Any,
+    constrained: str | None,
+    wall_share_s: float,
+    row_scorer: Callable[..., dict] | None = None,
+) -> dict:
+    """One `predictions.jsonl` line (fields of the saved-run contract, plus the token budget,
+    this example's share of its batch's wall time and the task's own fields, `row_scorer`)."""
     scores = score_output(gen.text, ex.row.expected_output, ex.schema.validator(), gen.hit_limit)
     meta = gen.meta or {}
-    return {
+    row = {
         "id": ex.row.id,
         "schema_id": ex.row.schema_id,
         "complexity": ex.row.complexity,
@@ -404,3 +468,8 @@ def prediction_row(ex: Example, gen: Any, constrained: str | None, wall_share_s:
         "wall_ms_share": round(wall_share_s * 1000, 3),
         "stop": meta.get("stop"),
     }
+    if meta.get("closing"):  # closed on the client (openai backend): what was kept and added
+        row["closing"] = meta["closing"]
+    if row_scorer is not None:
+        row.update(row_scorer(row, ex.row, ex.schema))
+    return row

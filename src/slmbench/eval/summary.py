@@ -47,6 +47,7 @@ def latency_summary(predictions: Sequence[dict], session_wall_s: float) -> dict[
         "generated_tokens_total": generated,
         "throughput_tok_s": round(generated / wall_s, 3) if wall_s > 0 else None,
         "hit_limit": sum(1 for p in predictions if p["hit_limit"]),
+        "closed": sum(1 for p in predictions if p.get("stop") == "closed"),
         "peak_rss_mb": peak_rss_mb(),
         "wall_s": round(wall_s, 3),
         "session_wall_s": round(session_wall_s, 3),
@@ -60,8 +61,10 @@ def build_results(
     trained_from: dict | None,
     session_wall_s: float,
     grammar_relaxations: dict[str, list[dict[str, str]]] | None = None,
+    metrics: dict | None = None,
 ) -> ResultsJson:
-    """The whole `results.json` of a finished run."""
+    """The whole `results.json` of a finished run; `metrics`: the task's (default: EdgeJSON's
+    `aggregate_metrics` of the predictions)."""
     host = hardware()
     model = {
         "name": backend_info.get("name", config["model"]),
@@ -92,7 +95,7 @@ def build_results(
             "ids": config.get("ids"),
             "n_rows": len(predictions),
         },
-        "metrics": aggregate_metrics(predictions),
+        "metrics": aggregate_metrics(predictions) if metrics is None else metrics,
         "errors": aggregate_errors(predictions),
         "parse_paths": _count(p["parse_path"] for p in predictions),
         "constrained_status": _count(p["constrained"] for p in predictions),

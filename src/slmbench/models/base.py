@@ -34,6 +34,10 @@ def constrained_mode(mode: str | None) -> str | None:
     return mode
 
 
+GRAMMAR_ENGINES = ("llguidance", "llama.cpp")
+"""How the llamacpp backend constrains decoding: `llguidance` (the transformers backend's
+grammar and closing mode, every batch size) or `llama.cpp` (llama.cpp's own GBNF grammar
+sampler, one sequence at a time: what llama-cpp-python's server decodes under)."""
 DEVICE_NAMES = ("cpu", "cuda", "auto")
 """Devices the transformers backend runs on (`auto`: CUDA when available)."""
 DTYPE_NAMES = ("float32", "bfloat16", "int8-dynamic")

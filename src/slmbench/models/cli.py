@@ -1,4 +1,5 @@
-"""`slmbench models`: the registered models and whether each can be loaded offline now."""
+"""`slmbench models`: the registered models, whether each can be loaded offline now, and the
+install step of an optional one that is not installed."""
 
 from __future__ import annotations
 
@@ -35,9 +36,12 @@ def run_models(args: ModelsCommand) -> int:
             "name": spec.name,
             "hub_id": spec.hub_id,
             "params": spec.params,
-            "license": spec.license,
+            "license": spec.license.name,
+            "license_url": spec.license.url,
+            "open_source_license": spec.license.open_source,
             "source": spec.source,
             "offline": model_available_offline(spec),
+            "install": spec.install,
             "description": spec.description,
         }
         for spec in MODELS.values()
@@ -46,6 +50,10 @@ def run_models(args: ModelsCommand) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     print(format_table(rows))
+    for spec in MODELS.values():
+        row = next(r for r in rows if r["name"] == spec.name)
+        if spec.install and not row["offline"]:
+            print(f"\n{spec.name} is not installed: {spec.install} ({spec.install_note}).")
     print(
         "\nAlso accepted by --model: a local transformers folder, a `slmbench train` run "
         "folder, or any hub id (org/name) in the local HF cache."
@@ -86,4 +94,5 @@ def format_table(rows: list[dict]) -> str:
 def _offline_label(row: dict) -> str:
     if not row["offline"]:
         return "no"
-    return "yes (embedded)" if row["source"] == "embedded" else "yes (HF cache)"
+    where = {"embedded": "embedded", "package": "installed"}.get(row["source"], "HF cache")
+    return f"yes ({where})"

@@ -1,9 +1,13 @@
-"""llama.cpp backend: runs GGUF models through llama-cpp-python, greedy and batch 1.
+"""llama.cpp backend: runs GGUF models through llama-cpp-python, greedy.
 
 The prompt text is the one the transformers backend gets (`slmbench.prompts.build_prompt` with
 this backend's HF `tokenizer`); llama.cpp tokenizes it itself (special tokens parsed), so the
-timings are those of a real llama.cpp deployment. Optional JSON-schema constraints use
-llama.cpp's own grammar engine (`LlamaGrammar.from_json_schema`).
+timings are those of a real llama.cpp deployment. The requests of one `generate` call are
+decoded together, one KV stream each (`slmbench.models.llamacpp_batch`): the same tokens at
+every batch size. JSON-schema constraints use, by default, the transformers backend's llguidance
+grammar and closing mode (`grammar_engine="llguidance"`), so a constrained row is never cut
+short; `grammar_engine="llama.cpp"` uses llama.cpp's own grammar sampler instead
+(`LlamaGrammar`, one row at a time), as llama-cpp-python's server does.
 """
 
 from __future__ import annotations
@@ -23,8 +27,15 @@ from slmbench.constrain.grammar import DEFAULT_MAX_ITEMS, schema_label
 from slmbench.constrain.llama_grammar import schema_gbnf
 from slmbench.errors import SlmbenchError
 from slmbench.jsontext import json_value_end
-from slmbench.models.base import Generation, GenerationRequest, constrained_mode
+from slmbench.models.base import (
+    GRAMMAR_ENGINES,
+    Generation,
+    GenerationRequest,
+    constrained_mode,
+)
 from slmbench.models.gguf_files import check_gguf_causal_lm, file_type_name, tokenizer_dir_for
+from slmbench.models.llamacpp_batch import BatchedGenerator
+from slmbench.prompts import prompt_add_special_tokens
 
 LLAMA_CPP_VERSION = "0.3.36"
 LLAMA_CPP_INSTALL = (
@@ -34,7 +45,6 @@ LLAMA_CPP_INSTALL = (
 WARMUP_SCHEMA = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
 
 
-# Architectures that llama.cpp loads from GGUF but that do not generate text on their own.
 @dataclass
 class CapturedStderr:
     lines: list[str] = field(default_factory=list)
@@ -59,7 +69,7 @@ def captured_stderr() -> Iterator[CapturedStderr]:
 
 
 class LlamaCppBackend:
-    """Greedy generation with llama.cpp on the CPU."""
+    """Greedy generation with llama.cpp on the CPU, the requests of a call batched."""
 
     name = "llamacpp"
 
@@ -74,31 +84,35 @@ class LlamaCppBackend:
         tokenizer: str | Path | None = None,
         max_items: int | None = None,
         batch_size: int | None = None,
+        grammar_engine: str | None = None,
     ):
         """Load a GGUF model.
 
         model: the embedded model's name (`smollm2-135m-instruct`, also the default when None),
-            a `.gguf` file, or a folder holding exactly one (e.g. `RUN/gguf/` of `slmbench
-            export`). LoRA adapters are not applied at run time: export them first.
-        adapter: must be None (the registry passes it positionally to every backend).
-        constrained: None (free decoding), "strict" (a schema llama.cpp cannot compile is an
+            a model installed as a package (`gemma3-270m`), a `.gguf` file, or a folder
+            holding exactly one (e.g. `RUN/gguf/` of `slmbench export`); with `adapter`, the
+            adapter's base model (or None).
+        adapter: a PEFT adapter or `slmbench train` run: merged into its base model and
+            converted to GGUF on first use, then cached (`slmbench.models.adapter_gguf`).
+        constrained: None (free decoding), "strict" (a schema the engine cannot compile is an
             error) or "lenient" (such a schema decodes unconstrained, `meta["constrained"]`
             = "fallback").
         threads: CPU threads for prompt and generation (default: all cores).
-        n_ctx: context size in tokens (default: the model's training context).
+        n_ctx: context size in tokens per sequence (default: the model's training context).
         tokenizer: HF tokenizer folder for prompt formatting (default: the one `slmbench export`
             saved beside the file, the embedded model's, else built from the GGUF itself).
         max_items: `maxItems` given to unbounded arrays under constraints (default 50).
-        batch_size: accepted for symmetry with other backends; llama.cpp runs batch 1.
+        batch_size: most sequences decoded at once (default: all requests of a call).
+        grammar_engine: "llguidance" (default) or "llama.cpp" (see `GRAMMAR_ENGINES`).
         """
-        if adapter is not None:
-            raise SlmbenchError(
-                "the llamacpp backend runs GGUF files and cannot apply an adapter: run "
-                f"`slmbench export {adapter} --format gguf` and pass the .gguf as --model"
-            )
         constrained = constrained_mode(constrained)
-        self.model_name, self.path, tokenizer_dir = _resolve_gguf(model)
-        self.gguf_meta = check_gguf_causal_lm(self.path)
+        engine = grammar_engine or GRAMMAR_ENGINES[0]
+        if engine not in GRAMMAR_ENGINES:
+            raise SlmbenchError(
+                f"unknown grammar engine {engine!r} (known: {', '.join(GRAMMAR_ENGINES)})"
+            )
+        if batch_size is not None and batch_size < 1:
+            raise SlmbenchError(f"batch_size must be at least 1, got {batch_size}")
         # ggml's OpenMP threads otherwise spin between graph runs: on a busy CPU (more threads
         # than free cores) that made decoding ~10x slower here. Read when the library loads.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -106,7 +120,19 @@ class LlamaCppBackend:
             import llama_cpp
         except ImportError:
             raise SlmbenchError(f"llama-cpp-python is not installed: {LLAMA_CPP_INSTALL}") from None
+        self.adapter = None
+        if adapter is not None:
+            from slmbench.models.adapter_gguf import adapter_gguf
+
+            self.adapter = Path(adapter)
+            model = adapter_gguf(adapter, model)
+        self.model_name, self.path, tokenizer_dir = _resolve_gguf(model)
+        if self.adapter is not None:
+            self.model_name = str(self.adapter)
+        self.gguf_meta = check_gguf_causal_lm(self.path)
         self.constrained = constrained
+        self.grammar_engine = engine
+        self.batch_size = batch_size
         self.max_items = max_items or DEFAULT_MAX_ITEMS
         self.threads = threads or os.cpu_count() or 1
         self.tokenizer = _load_tokenizer(self.path, tokenizer or tokenizer_dir)
@@ -125,11 +151,23 @@ class LlamaCppBackend:
         self._vocab = llama_cpp.llama_model_get_vocab(self.llm.model)
         self._llama_cpp = llama_cpp
         self._grammars: dict[str, Any] = {}
+        self._batched = BatchedGenerator(self.llm)
 
     # --- Backend protocol -----------------------------------------------------------------
 
     def generate(self, requests: list[GenerationRequest]) -> list[Generation]:
-        return [self._generate_one(request) for request in requests]
+        """Greedy completions, in order. Each row stops at its own `max_new_tokens`, at an
+        end-of-generation token, or at its first complete JSON value (`stop_at_json`); a
+        constrained row (llguidance) still open at its cap is closed within `CLOSING_TOKENS`
+        more. Timings are measured per row from the start of its batch."""
+        if self.constrained is not None and self.grammar_engine == "llama.cpp":
+            return [self._generate_one(request) for request in requests]
+        step = self.batch_size or max(len(requests), 1)
+        return [
+            generation
+            for begin in range(0, len(requests), step)
+            for generation in self._batched.generate(self, requests[begin : begin + step])
+        ]
 
     def info(self) -> dict[str, Any]:
         llama_cpp = self._llama_cpp
@@ -144,9 +182,15 @@ class LlamaCppBackend:
             "threads": self.threads,
             "n_ctx": self.n_ctx,
             "backend": self.name,
+            "adapter": str(self.adapter) if self.adapter is not None else None,
             "llama_cpp_version": llama_cpp.__version__,
             "trained_from": json.loads(recipe) if recipe else None,
+            "grammar_engine": self.grammar_engine if self.constrained else None,
+            "closing_tokens": self._batched.closing_tokens if self._closes() else None,
         }
+
+    def _closes(self) -> bool:
+        return self.constrained is not None and self.grammar_engine == "llguidance"
 
     def warmup(self) -> None:
         """One short generation (with a grammar when constrained) before anything is timed:
@@ -156,17 +200,26 @@ class LlamaCppBackend:
 
     # --- generation -----------------------------------------------------------------------
 
+    def prompt_ids(self, prompt: str) -> list[int]:
+        """The prompt's llama.cpp tokens (special tokens parsed; BOS as the model's metadata
+        asks, unless the prompt starts with the BOS text: the transformers backend's rule, so
+        Gemma's chat prompts get one BOS, not two); an error if it leaves no room in the context."""
+        add_bos = prompt_add_special_tokens(self.tokenizer, prompt)
+        ids = self.llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True)
+        if len(ids) >= self.n_ctx:
+            raise SlmbenchError(
+                f"prompt of {len(ids)} tokens does not fit the context of "
+                f"{self.n_ctx} tokens (raise n_ctx)"
+            )
+        return ids
+
     def _generate_one(self, request: GenerationRequest) -> Generation:
+        """One request under llama.cpp's own grammar sampler (`grammar_engine="llama.cpp"`)."""
         llm, llama_cpp = self.llm, self._llama_cpp
         grammar, constrained = self._grammar_for(request.schema)
         start = time.perf_counter()
-        prompt_ids = llm.tokenize(request.prompt.encode("utf-8"), add_bos=True, special=True)
+        prompt_ids = self.prompt_ids(request.prompt)
         room = self.n_ctx - len(prompt_ids)
-        if room <= 0:
-            raise SlmbenchError(
-                f"prompt of {len(prompt_ids)} tokens does not fit the context of "
-                f"{self.n_ctx} tokens (raise n_ctx)"
-            )
         budget = min(request.max_new_tokens, room)  # hitting either cap counts as hit_limit
         if budget <= 0:
             return Generation("", len(prompt_ids), 0, 0.0, 0.0, True, {"constrained": constrained})
@@ -253,9 +306,13 @@ class LlamaCppBackend:
 def _resolve_gguf(model: str | Path | None) -> tuple[str, Path, Path | None]:
     """(display name, GGUF file, HF tokenizer folder if known) for the `model` argument."""
     from slmbench.models.embedded import EMBEDDED_NAME, embedded_gguf_path, embedded_model_dir
+    from slmbench.models.registry import package_gguf
 
     if model is None or str(model).lower() == EMBEDDED_NAME:
         return EMBEDDED_NAME, embedded_gguf_path(), embedded_model_dir()
+    packaged = package_gguf(str(model))  # gemma3-270m: an optional install
+    if packaged is not None:
+        return str(model).lower(), *packaged
     path = Path(model).expanduser()
     if path.is_dir():
         found = sorted(path.glob("*.gguf"))

@@ -3,7 +3,9 @@ greedy completions over the standard library's HTTP client, timed from the clien
 
 Requests are retried with backoff on connection errors and HTTP 429/503, each under one
 deadline (`timeout_s`, connect to last token); `concurrency` of them are in flight at once.
-How the server takes a JSON Schema is its dialect (`slmbench.models.openai_dialects`)."""
+How the server takes a JSON Schema is its dialect (`slmbench.models.openai_dialects`); a
+constrained answer the server cut at its budget is closed on the client
+(`slmbench.models.openai_closing`)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from typing import Any
 
 from slmbench.errors import SlmbenchError
 from slmbench.models.base import Generation, GenerationRequest, constrained_mode
+from slmbench.models.openai_closing import ServerClosing
 from slmbench.models.openai_dialects import (
     DIALECTS,
     PROBE_MAX_TOKENS,
@@ -31,7 +34,7 @@ from slmbench.models.openai_dialects import (
     one_line,
     probe_result,
 )
-from slmbench.models.openai_stream import DeadlineReader, read_stream
+from slmbench.models.openai_stream import DeadlineReader, InterruptedStream, read_stream
 
 DEFAULT_TIMEOUT_S = 300.0
 DEFAULT_RETRIES = 4
@@ -70,7 +73,9 @@ class OpenAIBackend:
         server_dialect: `auto` (None) or one of `DIALECTS`. retries: further attempts after a
         connection error or HTTP 429/503. tokenizer: a HF tokenizer (folder, registered name or
         hub id) to count tokens with, so that token budgets equal those of a local run of the
-        same model (without one they are estimated from characters)."""
+        same model (without one they are estimated from characters), and whose tokens close a
+        constrained answer cut at its budget (without one: the model's tokenizer where it is
+        known here, else bytes; `slmbench.models.openai_closing`)."""
         if adapter is not None:
             raise SlmbenchError(
                 "the openai backend cannot apply an adapter: serve the merged model instead"
@@ -103,6 +108,7 @@ class OpenAIBackend:
         self.backoff_s = RETRY_BACKOFF_S
         self.tokenizer_source = str(tokenizer) if tokenizer else None
         self.tokenizer = _load_tokenizer(tokenizer) if tokenizer else None
+        self.closing = ServerClosing(self.model, self.tokenizer, self.tokenizer_source)
         # Per endpoint (True: chat): the dialect used, and how it was chosen.
         self._dialects: dict[bool, str | None] = {}
         self._dialect_sources: dict[bool, str] = {}
@@ -192,6 +198,8 @@ class OpenAIBackend:
             generation.meta["fallback_reason"] = str(e)
             return generation
         generation.meta["constrained"] = "on" if constrain else "off"
+        if constrain:
+            self.closing.close_if_cut(generation, request)
         return generation
 
     # --- the server's dialect --------------------------------------------------------------
@@ -319,6 +327,8 @@ class OpenAIBackend:
                 raise _Rejected(url, response.status, answer)
             reader = DeadlineReader(response, connection, deadline)
             generation = read_stream(reader, request, chat, start, url)
+        except InterruptedStream as e:
+            raise _Transient(f"{url}: {e}") from None
         except (OSError, http.client.HTTPException) as e:
             raise _connection_error(e, url, self.timeout_s) from None
         finally:
@@ -362,6 +372,7 @@ class OpenAIBackend:
             "retries": self.retries,
             "retried_requests": self.retried,
             "tokenizer": self.tokenizer_source,
+            **(self.closing.info() if self.constrained else {}),
         }
 
 
@@ -374,7 +385,8 @@ class _Rejected(Exception):
 
 
 class _Transient(Exception):
-    """A failure worth retrying: no connection, a dropped stream, HTTP 429 or 503."""
+    """A failure worth retrying: no connection, a dropped or interrupted stream, HTTP 429 or
+    503."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)

@@ -13,6 +13,10 @@ from slmbench.models.base import Generation, GenerationRequest
 from slmbench.models.stopping import JsonWatcher
 
 
+class InterruptedStream(Exception):
+    """The server ended a stream early, as if it were done (the caller retries)."""
+
+
 class DeadlineReader:
     """`readline` of a response under one deadline for the whole request: each read waits at
     most the time left."""
@@ -73,6 +77,12 @@ def read_stream(
     if not (done or stopped_at_json or finish_reason):
         # An OpenAI stream ends with `data: [DONE]`: this one was cut (the caller retries).
         raise ConnectionResetError("the stream ended before its last event")
+    if not (stopped_at_json or finish_reason):
+        raise InterruptedStream(
+            "the stream ended ([DONE]) without a finish_reason, i.e. the server interrupted "
+            "it: llama-cpp-python's server does so whenever another request arrives (start it "
+            "with --interrupt_requests False, or use --concurrency 1)"
+        )
     end = time.perf_counter()
     first_at = first_at or end
     finished_at = finished_at or end
@@ -85,7 +95,7 @@ def read_stream(
         total_s=finished_at - start,
         hit_limit=finish_reason == "length" and not stopped_at_json,
         meta={
-            "stop": "json" if stopped_at_json else (finish_reason or "closed"),
+            "stop": "json" if stopped_at_json else finish_reason,
             "token_count": "usage" if counted_by_usage else "chunks",
             "prompt_tokens": "usage" if usage and "prompt_tokens" in usage else "unknown",
         },

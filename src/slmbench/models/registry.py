@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from slmbench.errors import SlmbenchError
 from slmbench.known_models import MODELS, ModelSpec, format_params  # noqa: F401 (re-exported)
+from slmbench.models import gemma
 from slmbench.models.base import BACKENDS
 from slmbench.models.embedded import EMBEDDED_PACKAGE, embedded_model_dir
 
@@ -35,7 +36,7 @@ def known_names() -> str:
     """The registered names, for error messages.
 
     >>> known_names()
-    'smollm2-135m-instruct, smollm2-360m-instruct, qwen2.5-0.5b-instruct'
+    'smollm2-135m-instruct, smollm2-360m-instruct, qwen2.5-0.5b-instruct, gemma3-270m'
     """
     return ", ".join(MODELS)
 
@@ -53,6 +54,8 @@ def resolve_model(name_or_path: str | Path, hub_cache: str | Path | None = None)
     if spec is not None:
         if spec.source == "embedded":
             return embedded_model_dir()
+        if spec.source == "package":
+            return package_model_dir(spec)
         return _hub_snapshot(spec.hub_id, hub_cache)
     path = Path(text).expanduser()
     if path.is_dir():
@@ -144,7 +147,35 @@ def model_available_offline(spec: ModelSpec, hub_cache: str | Path | None = None
     """Whether `spec` can be loaded now without network (no model is loaded)."""
     if spec.source == "embedded":
         return importlib.util.find_spec(EMBEDDED_PACKAGE) is not None
+    if spec.source == "package":
+        return package_installed(spec)
     return hub_cached_snapshot(spec.hub_id, hub_cache) is not None
+
+
+# The models of optional install steps, by registry key: modules with `installed()`,
+# `model_dir()` (transformers folder) and `gguf_path()` (for llama.cpp).
+PACKAGED = {gemma.GEMMA_NAME: gemma}
+
+
+def package_installed(spec: ModelSpec) -> bool:
+    """Whether the package of a `package` model is installed (nothing is imported)."""
+    return PACKAGED[spec.name].installed()
+
+
+def package_model_dir(spec: ModelSpec) -> Path:
+    """The transformers folder of a `package` model (converted once); a one-line error with
+    the install step when its package is not installed."""
+    return PACKAGED[spec.name].model_dir()
+
+
+def package_gguf(name: str) -> tuple[Path, Path] | None:
+    """(GGUF file, transformers folder with its tokenizer) of a `package` model named `name`
+    (any case), None for any other name: what the llamacpp backend runs."""
+    spec = MODELS.get(str(name).lower())
+    if spec is None or spec.source != "package":
+        return None
+    module = PACKAGED[spec.name]
+    return module.gguf_path(), module.model_dir()
 
 
 # --- adapters and train runs ---------------------------------------------------------------

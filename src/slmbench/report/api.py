@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from slmbench.errors import SlmbenchError
 from slmbench.options import option
+from slmbench.tasks.registry import TASK_NAMES
 
 if TYPE_CHECKING:
     from slmbench.report.build import Report
@@ -38,6 +39,10 @@ class ReportOptions:
     record: Path | None = option(None, metavar="FILE")
     """Models of record for the model cards (default: ROOT/results/record.json if it
     exists)."""
+    task: str | None = option(None, choices=TASK_NAMES)
+    """Report only the eval runs of this task (default: every run; each dataset gets the
+    tables of its runs' task: EdgeJSON's tiers, EdgeIntent's accuracy, macro-F1 and confused
+    intents...)."""
     data: Path | None = option(None, metavar="DIR")
     """Dataset folder (train.jsonl/test.jsonl/manifest.json) to describe."""
     with_reported: bool = True
@@ -88,5 +93,6 @@ def report(options: ReportOptions) -> ReportDone:
             pareto_x=options.pareto_x,
             record=record,
             root=options.root,
+            task=options.task,
         )
     return done

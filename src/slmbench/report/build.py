@@ -17,6 +17,7 @@ from slmbench.report.load import DatasetGroup, RunSet, assign_labels, group_by_d
 from slmbench.report.model_card import write_model_cards
 from slmbench.report.record import load_record
 from slmbench.report.tables import Table, to_latex, to_markdown
+from slmbench.results_contract import DEFAULT_TASK
 
 FIGURE_RUNS = 6
 """Most runs one figure shows: more bars or legend entries do not read at column width."""
@@ -107,8 +108,17 @@ def group_section(
     with_reported: bool,
     pareto_x: str,
 ) -> Section:
+    from slmbench.report.task_tables import group_task, task_tables
+
     sha8 = short_sha(group.sha256)
     section = Section(f"ds-{sha8}", group_title(group))
+    if group_task(group) != DEFAULT_TASK:
+        section.intro.append(
+            f"{len(group.runs)} run(s) of task {group_task(group)} scored on this file "
+            f"(sha256 {group.sha256})."
+        )
+        section.tables += task_tables(group, sha8)
+        return section
     section.intro.append(f"{len(group.runs)} run(s) scored on this file (sha256 {group.sha256}).")
     split = stats.split_for_sha(group.sha256) if stats else None
     if split is not None:
@@ -144,11 +154,14 @@ def build_report(
     pareto_x: str = "params",
     record: str | Path | None = None,
     root: str | Path = ".",
+    task: str | None = None,
 ) -> Report:
     """Read the runs under `run_paths` and write the whole report into `out_dir`; `record`
     (a results/record.json, paths relative to `root`) tells the model cards which models
-    are of record."""
+    are of record; `task`: only the eval runs of that task."""
     runs = load_runs(run_paths)
+    if task is not None:
+        runs.evals = [r for r in runs.evals if (r.results.get("task") or DEFAULT_TASK) == task]
     if not runs.evals and not runs.trains:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in runs.skipped) or "nothing found"
         raise SlmbenchError(f"no usable run folder ({reasons})")

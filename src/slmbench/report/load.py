@@ -292,8 +292,11 @@ def load_eval_run(path: Path) -> EvalRun | Skipped:
     if results.get("kind", "eval") != "eval":
         return Skipped(path, f"results.json: kind is {results.get('kind')!r}, not 'eval'")
     overall = (results.get("metrics") or {}).get("overall") or {}
-    if "json_exact" not in overall:
-        return Skipped(path, "results.json: no metrics.overall.json_exact")
+    headline = _headline_metric(results.get("task"))
+    if headline is None:
+        return Skipped(path, f"results.json: unknown task {results.get('task')!r}")
+    if headline not in overall:
+        return Skipped(path, f"results.json: no metrics.overall.{headline}")
     if not (results.get("dataset") or {}).get("sha256"):
         return Skipped(path, "results.json: no dataset.sha256")
     notes: list[str] = []
@@ -316,6 +319,17 @@ def load_eval_run(path: Path) -> EvalRun | Skipped:
         except UnreadableFile as e:
             notes.append(str(e))
     return EvalRun(path, results, predictions, notes, run_config=run_config)
+
+
+def _headline_metric(task: str | None) -> str | None:
+    """The metric every run of a task has (`slmbench.tasks`), None for an unknown task."""
+    from slmbench.errors import SlmbenchError
+    from slmbench.tasks import get_task
+
+    try:
+        return get_task(task).headline_metric
+    except SlmbenchError:
+        return None
 
 
 def load_train_run(path: Path) -> TrainRun | Skipped:

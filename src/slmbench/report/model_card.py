@@ -5,7 +5,8 @@ or a fine-tuned eval run whose train run folder was not given. The YAML metadata
 with huggingface_hub's `ModelCardData`/`EvalResult`, so it has the Hub's `model-index` layout.
 A card is named by the run's recorded name (else its folder), names and links the base model
 by its hub id (`slmbench.known_models`), and says whether `results/record.json` lists it as a
-model of record.
+model of record. Its licence is the base model's (`slmbench.licences`): a fine-tune of Gemma says
+that it is under the Gemma Terms of Use and carries their notice.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from slmbench.known_models import hub_id_of
+from slmbench.known_models import ModelSpec, hub_id_of
+from slmbench.licences import NOTICE_FILE, base_spec
 from slmbench.report.formatting import MISSING, ci_text, num, pct, short_sha, slug
 from slmbench.report.load import EvalRun, RunSet, TrainRun, recipe_name
 from slmbench.report.record import Record, RecordModel
@@ -34,6 +36,7 @@ CARD_METRICS = (
     ("valid_json", "valid_json", "Valid JSON"),
 )
 LICENSE = "apache-2.0"
+"""The card's `license:` when the base model is not a registered one."""
 TAGS = ["slmbench", "json-extraction", "structured-output", "information-extraction", "edgejson"]
 
 
@@ -61,6 +64,11 @@ class FineTunedModel:
         """The base model's hub id (a registry key such as `smollm2-135m-instruct` is not
         one), None when the base is not a registered model."""
         return hub_id_of(self.base_model)
+
+    @property
+    def base_spec(self) -> ModelSpec | None:
+        """The registered model this one was trained from (through runs trained from runs)."""
+        return base_spec(self.base_model)
 
     @property
     def is_adapter(self) -> bool:
@@ -119,7 +127,7 @@ def card_metadata(model: FineTunedModel) -> str:
     data_card = ModelCardData(
         model_name=model.name,
         base_model=model.base_hub_id,
-        license=LICENSE,
+        license=card_license(model.base_spec),
         language=["en"],
         library_name="peft" if model.is_adapter else "transformers",
         pipeline_tag="text-generation",
@@ -186,6 +194,38 @@ def _training_section(model: FineTunedModel) -> list[str]:
         versions = meta.get("versions")
         if isinstance(versions, dict) and versions:
             lines.append("- Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".")
+    return lines
+
+
+def card_license(spec: ModelSpec | None) -> str:
+    """The Hub's `license:` value for a fine-tune of `spec`."""
+    return spec.license.hub_id if spec is not None else LICENSE
+
+
+def licence_section(spec: ModelSpec | None) -> list[str]:
+    """The card's licence paragraph: the base model's terms, and their notice when they ask
+    for one (written to a NOTICE file beside the weights by train and export)."""
+    if spec is None:
+        return [
+            "The base model is not one SLMBench knows: this fine-tune comes under its licence, "
+            "which you must check."
+        ]
+    licence = spec.license
+    kind = "an open-source licence" if licence.open_source else "not an open-source licence"
+    lines = [
+        f"This model is a derivative of {spec.name} and comes under its licence, the "
+        f"[{licence.name}]({licence.url}) ({kind})."
+    ]
+    if licence.notice:
+        lines += [
+            "",
+            f"> {licence.notice}",
+            "",
+            f"The `{NOTICE_FILE}` file beside its weights carries this notice; give it, and the "
+            "terms, to anyone you pass the model on to.",
+        ]
+    if licence.use_policy:
+        lines[-1] += f" The terms' use restrictions apply to every use of it: {licence.use_policy}."
     return lines
 
 
@@ -272,6 +312,10 @@ def render_model_card(model: FineTunedModel, record: Record | None = None) -> st
         "Results hold for the datasets above (synthetic EdgeJSON-style texts in English). Long, "
         "nested outputs (complex tier) are the hardest: check outputs against the schema "
         "before use.",
+        "",
+        "## Licence",
+        "",
+        *licence_section(model.base_spec),
         "",
         "## Provenance",
         "",

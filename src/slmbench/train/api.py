@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from slmbench.options import option
+from slmbench.tasks.registry import TASK_NAMES
 from slmbench.train.recipe import Recipe
 
 DEFAULT_RECIPE = "recommended"
@@ -21,12 +22,18 @@ class TrainOptions:
     model: str
     """Base model: registered name, model folder or hub id."""
     data: Path
-    """Training rows (JSONL)."""
+    """Training rows: JSONL (edgejson; edgeintent also a BANKING77 CSV)."""
     out: Path
     """Run folder to write (rerun the same command to resume)."""
     name: str | None = None
     """The run's name, recorded in recipe.json and train_meta.json (default: the name already
     recorded in --out, else the folder's basename); not part of what a resumed run must match."""
+    task: str = option("edgejson", choices=TASK_NAMES)
+    """The benchmark task of --data (recorded in recipe.json for tasks other than edgejson, so
+    that `eval --adapter` takes it from there)."""
+    labels: Path | None = None
+    """edgeintent: the label set, a JSON list (default: labels.json or categories.json beside
+    --data, else the labels found in it)."""
     schemas: Path | None = None
     """Schema folder (default: packaged)."""
     recipe: str | None = option(None, exclusive="recipe")
@@ -76,6 +83,8 @@ def train(options: TrainOptions, callbacks: list | None = None) -> dict:
         recipe_source=source,
         name=options.name,
         schemas=Path(options.schemas) if options.schemas else None,
+        task=options.task,
+        reader_options={"labels": str(options.labels)} if options.labels else {},
         val=Path(options.val) if options.val else None,
         val_fraction=options.val_fraction,
         merge=options.merge,

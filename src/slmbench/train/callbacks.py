@@ -24,6 +24,7 @@ from slmbench.data.schemas import SchemaInfo
 from slmbench.eval.metrics import json_equal
 from slmbench.eval.parsing import parse_output
 from slmbench.prompts import build_prompt, format_answer, prompt_add_special_tokens
+from slmbench.results_contract import DEFAULT_TASK
 
 GENERATION_SLACK_TOKENS = 16
 """A validation answer may run this many tokens past its gold answer before it is cut: a
@@ -140,13 +141,14 @@ class GenerationValidator:
         schemas: dict[str, SchemaInfo] | None,
         max_new_tokens: int,
         bf16: bool,
+        task: str = DEFAULT_TASK,
     ):
         self.tokenizer = tokenizer
         self.bf16 = bf16
         self.items = []
         for row in rows:
             schema = schemas[row.schema_id].schema if schemas and row.schema_id in schemas else None
-            prompt = build_prompt(row.prompt, style, tokenizer, schema)
+            prompt = build_prompt(row.prompt, style, tokenizer, schema, task)
             ids = tokenizer(prompt, add_special_tokens=prompt_add_special_tokens(tokenizer, prompt))
             answer = tokenizer(format_answer(row.expected_output), add_special_tokens=False)
             cap = min(max_new_tokens, len(answer["input_ids"]) + GENERATION_SLACK_TOKENS)

@@ -20,6 +20,7 @@ from slmbench.data.rows import Row
 from slmbench.data.schemas import SchemaInfo
 from slmbench.errors import SlmbenchError
 from slmbench.prompts import build_training_text, prompt_add_special_tokens
+from slmbench.results_contract import DEFAULT_TASK
 
 IGNORE_INDEX = -100
 
@@ -56,12 +57,16 @@ class EncodedSet:
 
 
 def encode_row(
-    row: Row, tokenizer: Any, style: str, schemas: dict[str, SchemaInfo] | None
+    row: Row,
+    tokenizer: Any,
+    style: str,
+    schemas: dict[str, SchemaInfo] | None,
+    task: str = DEFAULT_TASK,
 ) -> Example:
-    """Prompt and answer ids of a row, labels masked on the prompt."""
+    """Prompt and answer ids of a row, labels masked on the prompt (the task's instruction)."""
     schema = schemas[row.schema_id].schema if schemas and row.schema_id in schemas else None
     prompt, completion = build_training_text(
-        row.prompt, row.expected_output, style, tokenizer.eos_token, tokenizer, schema
+        row.prompt, row.expected_output, style, tokenizer.eos_token, tokenizer, schema, task
     )
     prompt_ids = tokenizer(prompt, add_special_tokens=prompt_add_special_tokens(tokenizer, prompt))[
         "input_ids"
@@ -85,13 +90,14 @@ def encode_rows(
     schemas: dict[str, SchemaInfo] | None,
     max_length: int,
     truncation: str,
+    task: str = DEFAULT_TASK,
 ) -> EncodedSet:
     """Encode rows and apply the long-example policy (`truncate` or `drop`). A truncated
     example keeps its first `max_length` tokens; one whose prompt alone fills `max_length` has
     no answer token left and is dropped under either policy."""
     encoded = EncodedSet(examples=[], n_rows=len(rows))
     for row in rows:
-        example = encode_row(row, tokenizer, style, schemas)
+        example = encode_row(row, tokenizer, style, schemas, task)
         if len(example) <= max_length:
             encoded.examples.append(example)
             continue

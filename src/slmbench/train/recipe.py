@@ -96,7 +96,7 @@ class Recipe:
 
 
 RECIPE_FIELDS = tuple(f.name for f in fields(Recipe))
-RUN_ONLY_KEYS = ("name", "base_model", "recipe_source", "init_adapter_sha256")
+RUN_ONLY_KEYS = ("name", "base_model", "recipe_source", "init_adapter_sha256", "task")
 """Keys a run folder's recipe.json adds to the recipe (`--config RUN/recipe.json` skips them)."""
 
 

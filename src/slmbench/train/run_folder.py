@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from slmbench.errors import SlmbenchError
+from slmbench.results_contract import DEFAULT_TASK
 from slmbench.train.recipe import Recipe
 
 RECIPE = "recipe.json"
@@ -63,11 +64,14 @@ class RunFolder:
         val_spec: dict,
         init_adapter_sha: str | None = None,
         name: str | None = None,
+        task: str = DEFAULT_TASK,
     ) -> dict[str, Any]:
         """What makes a run this run: recipe.json's content (with the weights hash of the adapter
-        it continued, if any), the data hash, the validation. The run's `name` is recorded in
-        recipe.json but is not part of it."""
+        it continued, if any, and the task unless edgejson), the data hash, the validation. The
+        run's `name` is recorded in recipe.json but is not part of it."""
         run_recipe = {"base_model": model, **recipe.to_dict(), "recipe_source": source}
+        if task != DEFAULT_TASK:
+            run_recipe["task"] = task
         if name:
             run_recipe = {"name": name, **run_recipe}
         if init_adapter_sha:

@@ -20,14 +20,17 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
-from slmbench.data.rows import Row, file_sha256, read_rows
-from slmbench.data.schemas import load_schemas
+from slmbench.data.rows import Row, file_sha256
 from slmbench.errors import SlmbenchError, TrainingDiverged
+from slmbench.licences import write_notice
+from slmbench.results_contract import DEFAULT_TASK
+from slmbench.tasks import get_task
 from slmbench.train.recipe import Recipe
-from slmbench.train.run_folder import RunFolder
+from slmbench.train.run_folder import RunFolder, is_main_process
 
 
 @dataclass
@@ -52,6 +55,11 @@ class TrainRequest:
     init_adapter_sha256: str | None = None
     """The weights sha256 that `init_adapter` must have: a continued run's recipe.json records
     it, and retraining from that file (`--config`) asks for the same adapter."""
+    task: str = DEFAULT_TASK
+    """The benchmark task (`slmbench.tasks`): its reader reads the rows, its instruction opens
+    the prompts."""
+    reader_options: dict[str, Any] = dataclass_field(default_factory=dict)
+    """The task reader's options (`labels`...)."""
 
 
 def resolve_bf16(setting: str, device_type: str) -> bool:
@@ -76,12 +84,14 @@ def load_data(request: TrainRequest) -> tuple[list[Row], list[Row], dict, dict]:
 
     if request.val is not None and request.val_fraction is not None:
         raise SlmbenchError("give --val or --val-fraction, not both")
-    schemas = load_schemas(request.schemas)
-    rows = read_rows(request.data, schemas)
+    read = get_task(request.task).load("reader")
+    options = {"schemas": request.schemas, **request.reader_options}
+    rows, schemas = read(request.data, **options)
     val_spec: dict[str, Any] = {"source": "none"}
     val_rows: list[Row] = []
     if request.val is not None:
-        val_rows = read_rows(request.val, schemas)
+        val_rows, val_schemas = read(request.val, **options)
+        schemas = {**val_schemas, **schemas}
         val_spec = {"source": "file", "path": str(request.val), "sha256": file_sha256(request.val)}
         overlap = {r.id for r in rows} & {r.id for r in val_rows}
         if overlap:
@@ -134,7 +144,7 @@ def train(request: TrainRequest, callbacks: list | None = None) -> dict:
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     train_set = encode_rows(
-        train_rows, tokenizer, style, schemas, recipe.max_length, recipe.truncation
+        train_rows, tokenizer, style, schemas, recipe.max_length, recipe.truncation, request.task
     )
     print(train_set.summary("train", recipe.max_length))
     if not train_set.examples:
@@ -145,17 +155,26 @@ def train(request: TrainRequest, callbacks: list | None = None) -> dict:
     val_set = None
     if val_rows:
         val_set = encode_rows(
-            val_rows, tokenizer, style, schemas, recipe.max_length, recipe.truncation
+            val_rows, tokenizer, style, schemas, recipe.max_length, recipe.truncation, request.task
         )
         print(val_set.summary("validation", recipe.max_length))
 
     folder = RunFolder(request.out)
     name = folder.run_name(request.name)
     identity = folder.identity(
-        request.model, recipe, request.recipe_source, data_sha, val_spec, init_sha, name
+        request.model,
+        recipe,
+        request.recipe_source,
+        data_sha,
+        val_spec,
+        init_sha,
+        name,
+        request.task,
     )
     with PartialState().main_process_first():  # rank 0 creates the folder, the others read it
         state = folder.claim(identity)
+    if is_main_process():  # a fine-tune of a model whose terms require a notice carries it
+        write_notice(folder.path, request.model, "This fine-tune")
     if state == "complete":
         print(f"{request.out} already holds this finished run; nothing to train")
         if request.merge and folder.adapter_dir.is_dir() and not folder.merged_dir.is_dir():
@@ -190,6 +209,7 @@ def train(request: TrainRequest, callbacks: list | None = None) -> dict:
             "total_params": total,
             "resumed_from": checkpoint.name if checkpoint else None,
             "init_adapter": str(init_adapter) if init_adapter else None,
+            **({"task": request.task} if request.task != DEFAULT_TASK else {}),
         },
     )
     if checkpoint is not None:
@@ -203,7 +223,7 @@ def train(request: TrainRequest, callbacks: list | None = None) -> dict:
     if val_rows and recipe.val_generate_rows > 0:
         subset = stratified_order(val_rows, recipe.seed)[: recipe.val_generate_rows]
         validator = GenerationValidator(
-            subset, tokenizer, style, schemas, recipe.val_max_new_tokens, use_bf16
+            subset, tokenizer, style, schemas, recipe.val_max_new_tokens, use_bf16, request.task
         )
     train_data = ExampleDataset(train_set.examples)
     eval_data = None

@@ -43,8 +43,9 @@ from slmbench.data.synth.values import ValueMaker
 from slmbench.data.synth.wording import Wording
 from slmbench.errors import SlmbenchError
 
-GENERATOR_VERSION = 1
-"""Bumped whenever the same seed and inputs may give other bytes."""
+GENERATOR_VERSION = 2
+"""Bumped whenever the same seed and inputs may give other bytes (2: the form printout lists
+the items of an array of scalars)."""
 SOURCE = "slmbench-synth"
 MAX_ATTEMPTS = 60
 

@@ -119,6 +119,8 @@ class DocumentRenderer(Renderer):
                         line.upper() if n == 0 else line
                         for n, line in enumerate(self.table(f.items, "", markdown=False))
                     )
+                elif f.items and not any(i.is_object or i.is_array for i in f.items):
+                    lines.extend(f"  - {self.say(i)}" for i in f.items)
                 else:
                     self.sep, self.bullet = ": ", ""
                     lines.extend(self.array_lines(f, name, "", "")[1:] or ["  NONE"])

@@ -63,6 +63,7 @@ class GoldMaker:
         for _ in range(MAX_GOLD_TRIES):
             gold = self.value(self.doc.root, "", "", "", 0)
             make_consistent(gold)
+            self.adjust(gold)
             errors = list(self.doc.validator().iter_errors(gold))
             if not errors:
                 return gold
@@ -75,6 +76,14 @@ class GoldMaker:
             pointer,
             f"no gold satisfied it in {MAX_GOLD_TRIES} draws ({worst.message[:120]})",
         )
+
+    def adjust(self, gold: dict) -> None:
+        """Hook: cross-field rules applied in place after sampling (none here)."""
+
+    def presence(self, pointer: str, name: str) -> float:
+        """Hook: the chance that optional property `name` of the object at `pointer` is
+        present."""
+        return self.optional
 
     def _where(self, pointer: str):
         def raise_at(keyword: str, reason: str):
@@ -137,7 +146,9 @@ class GoldMaker:
         props: dict = node.get("properties") or {}
         required = [r for r in node.get("required", []) if isinstance(r, str)]
         deep = depth >= MAX_DEPTH
-        present = [n for n in props if n in required or (not deep and g.chance(self.optional))]
+        present = [
+            n for n in props if n in required or (not deep and g.chance(self.presence(pointer, n)))
+        ]
         present += [r for r in required if r not in present]
         node, present = self._dependencies(node, pointer, present)
         props = node.get("properties") or {}

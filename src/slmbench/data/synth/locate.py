@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from slmbench.data.synth import forms
+from slmbench.data.synth import forms, normalised
 from slmbench.data.synth.forms import EnumForm, Found, TextForm, case_of
 from slmbench.data.synth.render import Field
 from slmbench.data.synth.values import key_words
@@ -166,6 +166,9 @@ def detect_strings(text: str, value: str) -> list[Found]:
             squashed = re.sub(r"\W+", " ", m.group(0))
             case = case_of(squashed, re.sub(r"\W+", " ", value))
             out.append(Found(m.start(), m.end(), TextForm(case, seps), 1))
+    if out:
+        return out
+    out = normalised.detect_layout(text, value) + normalised.detect_last_first(text, value)
     if out or len(value) < MIN_FUZZY_CHARS:
         return out
     k = max(1, int(len(value) * FUZZY_RATE))
@@ -209,9 +212,13 @@ def candidates(text: str, leaf: Leaf) -> list[Found]:
     if isinstance(value, bool):
         return forms.detect_bools(text, value)
     if isinstance(value, int | float):
-        return forms.detect_numbers(text, value)
+        return forms.detect_numbers(text, value) + normalised.detect_percent(text, value)
     if not isinstance(value, str) or not value.strip():
         return []
+    table = normalised.code_table(value, leaf.key, leaf.parent, str(node.get("description", "")))
+    if table:  # a code: as itself (a word of its own), or as its name
+        own = [f for f in detect_strings(text, value) if f.exactness < 3 and _standalone(text, f)]
+        return own + normalised.detect_code_names(text, value, table)
     if node.get("format") in ("date", "date-time") or re.fullmatch(
         r"\d{4}-\d{2}-\d{2}(T.*)?", value
     ):
@@ -225,6 +232,12 @@ def candidates(text: str, leaf: Leaf) -> list[Found]:
     if "enum" in node:
         return detect_enum(text, value) or detect_strings(text, value)
     return detect_strings(text, value)
+
+
+def _standalone(text: str, f: Found) -> bool:
+    """No letter or digit right before or after the find ("GB" in "GB", not in "GBP")."""
+    before = text[f.start - 1 : f.start] if f.start else ""
+    return not before.isalnum() and not text[f.end : f.end + 1].isalnum()
 
 
 class TextIndex:
@@ -329,7 +342,10 @@ def locate(text: str, leaves: list[Leaf]) -> tuple[list[Located], list[Leaf]]:
             continue
         free.sort(key=score, reverse=True)
         chosen = [free[0]]
-        if isinstance(leaf.value, str) and len(leaf.value) >= ALL_OCCURRENCES_CHARS:
+        if isinstance(leaf.value, str) and (
+            len(leaf.value) >= ALL_OCCURRENCES_CHARS
+            or isinstance(free[0].form, normalised.CodeNameForm)
+        ):
             chosen += [
                 f
                 for f in free[1:]

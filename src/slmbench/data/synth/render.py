@@ -13,10 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from slmbench.data.gen_render import lower_first
 from slmbench.data.gen_values import Gen
 from slmbench.data.synth.schema_walk import SchemaDoc, join_pointer
-from slmbench.data.synth.wording import Wording, currency_of
+from slmbench.data.synth.wording import Wording, currency_of, lower_first
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 SEPARATORS = (": ", ": ", ": ", " - ", ":  ")

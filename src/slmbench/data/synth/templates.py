@@ -25,8 +25,10 @@ from typing import Any
 from slmbench.data.synth.forms import EnumForm, NumberForm, apply_case
 from slmbench.data.synth.gold import fix_totals
 from slmbench.data.synth.locate import Leaf, Located, TextIndex, leaves_of, locate
+from slmbench.data.synth.normalised import CodeNameForm, LayoutForm, PercentForm
 from slmbench.data.synth.render import build_field
 from slmbench.data.synth.schema_walk import SchemaDoc
+from slmbench.data.synth.value_forms import WELL_KNOWN, FormMaker, learn_form
 from slmbench.data.synth.values import ValueMaker, field_kind, numeric_bounds
 from slmbench.data.validate import arithmetic_errors
 
@@ -55,6 +57,8 @@ SEMANTIC_KINDS = frozenset(
         "color",
     )
 )
+NAMED_KINDS = SEMANTIC_KINDS - {"sentence", "title"}
+"""Kinds a field's name tells reliably: fresh values come from the kind's provider."""
 FORMAT_KINDS = frozenset(("email", "url", "uuid", "ipv4", "hostname", "country_code", "currency"))
 SHAPED_KINDS = frozenset(("code", "phone", "postal_code", "version", "username"))
 _LABEL_LINE = re.compile(r"\s*(?:[-*•]\s*)?[A-Za-z][\w .#/()&'-]{0,40}[:=]?\s*")
@@ -271,6 +275,9 @@ class Substituter:
                 leaf = t.leaves[slot.paths[0]]
                 if isinstance(slot.form, EnumForm) and isinstance(leaf.value, str):
                     self.spellings.setdefault((leaf.field_path, leaf.value), slot.original)
+        self.forms = {path: learn_form(values) for path, values in self.seen.items()}
+        """field -> the well-known form all its example values have (`value_forms`), or None."""
+        self.form_maker = FormMaker(self.g, lambda: maker.pool("word"))
 
     def fill(self, t: Template) -> tuple[dict, str] | None:
         g = self.g
@@ -398,18 +405,30 @@ class Substituter:
         if not isinstance(value, str):
             return value
         kind = field_kind(leaf.key, leaf.parent, "string", str(node.get("description", "")))
+        if isinstance(form, CodeNameForm):  # a code the text writes as its name
+            return form.draw(g.rng, value)
         if isinstance(node.get("pattern"), str):
             return self.maker.string(node, kind, self._where)
         if _ISO_DT.match(value):
             return shift_iso(value, days, minutes)
         if _TIME.fullmatch(value):
             return f"{g.randint(6, 22):02d}:{g.randint(0, 11) * 5:02d}" + value[5:]
-        if kind in FORMAT_KINDS or node.get("format"):
+        if node.get("format"):
             return self.maker.string(node, kind, self._where)
-        others = [v for v in dict.fromkeys(self.seen.get(leaf.field_path, [])) if v != value]
-        if kind in SHAPED_KINDS or _code_like(value):
-            return self.shape(value, self.seen.get(leaf.field_path, []))
-        if others and (kind not in SEMANTIC_KINDS or g.chance(0.5)):
+        peers = self.seen.get(leaf.field_path, [])
+        learnt = self.forms.get(leaf.field_path)
+        if learnt in WELL_KNOWN or (learnt == "person" and kind not in NAMED_KINDS):
+            return self.form_maker.fresh(learnt, value, peers)
+        if kind in FORMAT_KINDS:
+            return self.maker.string(node, kind, self._where)
+        others = [v for v in dict.fromkeys(peers) if v != value]
+        if kind in SHAPED_KINDS or _code_like(value) or isinstance(form, LayoutForm):
+            if learnt == "words":  # a "code" field whose examples hold words
+                return self.form_maker.fresh(learnt, value, peers)
+            return self.shape(value, peers)
+        # A field whose name says what it holds (a product, a person, a city) gets values of
+        # that kind, whatever the examples hold; other fields reuse the examples' values.
+        if others and (kind not in NAMED_KINDS and (kind not in SEMANTIC_KINDS or g.chance(0.5))):
             return g.pick(others)
         if kind == "sentence":
             return self.maker.g.fake.sentence(nb_words=max(2, len(value.split())))
@@ -431,6 +450,11 @@ class Substituter:
                 new = g.randint(max(1, value - 4) if value > 0 else 0, max(value + 4, 3))
             else:
                 new = int(round(value * g.rng.uniform(0.4, 2.0)))
+        elif isinstance(form, PercentForm):  # a fraction written as a percentage
+            decimals = (form.number.decimals or 0) + 2
+            new = round((value or 0.1) * g.rng.uniform(0.4, 2.0), decimals)
+            if abs(value) <= 1:
+                new = max(-1.0, min(1.0, new))
         else:
             decimals = (
                 form.decimals if isinstance(form, NumberForm) and form.decimals is not None else 2

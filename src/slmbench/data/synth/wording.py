@@ -2,7 +2,7 @@
 contract of `slmbench.data.grounding` (what `data validate` checks).
 
 Labels vary per row: the key in words cased three ways, the schema's `title`, a short
-`description`, a synonym (`gen_render.LABEL_SYNONYMS`) or an abbreviation ("Order No.",
+`description`, a synonym (`LABEL_SYNONYMS`) or an abbreviation ("Order No.",
 "Qty"), so that a model learns the keys rather than copying the labels. Values: money with
 thousands separators and a currency symbol or code ("$1,299.00", "EUR 5.50"), percentages
 ("15%"), large integers with separators, `format: date` as ISO or "March 5, 2024" /
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from slmbench.data.gen_render import LABEL_SYNONYMS
 from slmbench.data.gen_values import Gen, number_text
 from slmbench.data.synth.values import field_kind, key_words
 
@@ -26,6 +25,82 @@ def _words(text: str) -> list[str]:
 ACRONYMS = frozenset(
     _words("id ip url uri po sku vat iban uuid api sms os cpu ram dob eta pnr iso")
 )
+# Synonyms of common field names (a content file adds a schema's own: `content.py`).
+LABEL_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "device_id": ("Device", "Sensor ID", "Unit"),
+    "email": ("E-mail", "Email address", "Mail"),
+    "work_email": ("Email", "Work e-mail", "Company email"),
+    "full_name": ("Name", "Employee", "Contact name"),
+    "phone": ("Phone number", "Tel", "Telephone"),
+    "company": ("Organization", "Employer", "Organisation"),
+    "raised_at": ("Time", "Triggered at", "Alert time"),
+    "ticker": ("Symbol", "Ticker symbol"),
+    "change_percent": ("Change", "Change (%)", "Daily change"),
+    "tracking_number": ("Tracking no.", "Tracking #", "Tracking ID"),
+    "estimated_delivery": ("ETA", "Expected delivery", "Delivery estimate"),
+    "flag_key": ("Flag", "Feature flag", "Key"),
+    "rollout_percent": ("Rollout", "Rollout (%)", "Traffic share"),
+    "reviewer_name": ("Reviewer", "Reviewed by", "Author"),
+    "verified_purchase": ("Verified buyer", "Verified"),
+    "station_code": ("Station", "Station ID"),
+    "observed_on": ("Date", "Observation date"),
+    "temperature_c": ("Temperature (C)", "Temp (°C)", "Temperature"),
+    "conditions": ("Sky", "Weather"),
+    "ip_address": ("IP", "Source IP", "Client IP"),
+    "succeeded": ("Success", "Login successful", "Result OK"),
+    "attempted_at": ("Time", "Timestamp"),
+    "base_currency": ("From", "Base"),
+    "quote_currency": ("To", "Quote", "Counter currency"),
+    "quoted_at": ("As of", "Quote time"),
+    "url": ("Link", "Address", "URL"),
+    "saved_on": ("Saved", "Date saved", "Added on"),
+    "invoice_id": ("Invoice no.", "Invoice #", "Invoice number"),
+    "issue_date": ("Date", "Invoice date", "Issued"),
+    "due_date": ("Due", "Payment due", "Due by"),
+    "line_items": ("Items", "Lines"),
+    "quantity": ("Qty", "Units"),
+    "unit_price": ("Price", "Unit cost", "Each"),
+    "line_total": ("Amount", "Line amount"),
+    "total": ("Total due", "Grand total", "Amount due"),
+    "booking_reference": ("PNR", "Booking ref", "Record locator"),
+    "flight_number": ("Flight", "Flight no."),
+    "departure": ("Departs", "Departure time"),
+    "collected_at": ("Collected", "Specimen collected", "Collection time"),
+    "ordering_physician": ("Ordered by", "Physician", "Requesting doctor"),
+    "transfer_id": ("Transfer ref", "Payment ID"),
+    "execution_date": ("Value date", "Executed on", "Execution"),
+    "reference": ("Payment reference", "Memo", "Description"),
+    "hire_date": ("Start date", "Hired", "Joined"),
+    "annual_salary": ("Salary", "Base salary", "Annual pay"),
+    "skills": ("Skill set", "Competencies"),
+    "started_at": ("Start", "Started"),
+    "finished_at": ("End", "Finished", "Completed at"),
+    "sent_at": ("Time", "Sent", "Posted at"),
+    "display_name": ("Name", "Shown as"),
+    "confirmation_number": ("Confirmation", "Conf. no.", "Confirmation code"),
+    "check_in": ("Arrival", "Check-in"),
+    "check_out": ("Departure", "Check-out"),
+    "rate_per_night": ("Nightly rate", "Rate", "Price per night"),
+    "replicas": ("Instances", "Replica count"),
+    "interval_seconds": ("Interval (s)", "Every (seconds)"),
+    "po_number": ("PO", "PO #", "Order number"),
+    "order_date": ("Ordered", "Date"),
+    "payment_terms": ("Terms", "Payment"),
+    "requested_delivery": ("Deliver by", "Need by", "Delivery date"),
+    "postal_code": ("ZIP", "Zip code", "Postcode"),
+    "date_of_birth": ("DOB", "Born", "Birth date"),
+    "member_id": ("Member #", "Policy member ID"),
+    "heart_rate": ("Pulse", "HR"),
+    "spo2_percent": ("SpO2", "O2 saturation"),
+    "systolic_bp": ("Systolic", "BP systolic"),
+    "diastolic_bp": ("Diastolic", "BP diastolic"),
+    "battery_percent": ("Battery", "Battery (%)"),
+    "users_affected": ("Affected users", "Users impacted"),
+    "detected_at": ("Detected", "First seen"),
+    "resolved_at": ("Resolved", "Closed at"),
+    "from_city": ("From", "Origin"),
+    "to_city": ("To", "Destination"),
+}
 ABBREVIATIONS = {
     "number": ("No.", "#", "Nr."),
     "quantity": ("Qty",),
@@ -85,6 +160,18 @@ def label_variants(key: str, node: dict) -> list[str]:
     elif len(words) == 1 and words[0] in ABBREVIATIONS:
         out.extend(ABBREVIATIONS[words[0]])
     return list(dict.fromkeys(out))
+
+
+def lower_first(label_text: str) -> str:
+    """Lower-case the first letter of a label unless its first word has other capitals.
+
+    >>> lower_first("Postal Code"), lower_first("SpO2"), lower_first("IP")
+    ('postal Code', 'SpO2', 'IP')
+    """
+    first_word = label_text.split(" ")[0]
+    if any(c.isupper() for c in first_word[1:]):
+        return label_text
+    return label_text[:1].lower() + label_text[1:]
 
 
 class Wording:

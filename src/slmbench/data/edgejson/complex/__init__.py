@@ -1,0 +1,1 @@
+"""EdgeJSON schemas of the complex tier (one folder each)."""

@@ -1,0 +1,1 @@
+"""The clinic_visit schema: schema.json, content.yaml and hooks.py."""

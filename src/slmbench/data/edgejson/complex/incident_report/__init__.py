@@ -1,0 +1,1 @@
+"""The incident_report schema: schema.json, content.yaml and hooks.py."""

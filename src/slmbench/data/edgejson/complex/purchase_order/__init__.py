@@ -1,0 +1,1 @@
+"""The purchase_order schema: schema.json, content.yaml and hooks.py."""

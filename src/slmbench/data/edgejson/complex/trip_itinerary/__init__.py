@@ -1,0 +1,1 @@
+"""The trip_itinerary schema: schema.json, content.yaml and hooks.py."""

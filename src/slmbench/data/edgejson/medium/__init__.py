@@ -1,0 +1,1 @@
+"""EdgeJSON schemas of the medium tier (one folder each)."""

@@ -1,0 +1,1 @@
+"""The bank_transfer schema: schema.json, content.yaml and hooks.py."""

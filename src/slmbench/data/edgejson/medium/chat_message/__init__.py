@@ -1,0 +1,1 @@
+"""The chat_message schema: schema.json, content.yaml and hooks.py."""

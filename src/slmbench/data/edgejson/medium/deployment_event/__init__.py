@@ -1,0 +1,1 @@
+"""The deployment_event schema: schema.json, content.yaml and hooks.py."""

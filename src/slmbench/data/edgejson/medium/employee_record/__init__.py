@@ -1,0 +1,1 @@
+"""The employee_record schema: schema.json, content.yaml and hooks.py."""

@@ -1,0 +1,1 @@
+"""The flight_booking schema: schema.json, content.yaml and hooks.py."""

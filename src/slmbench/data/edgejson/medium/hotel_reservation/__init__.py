@@ -1,0 +1,1 @@
+"""The hotel_reservation schema: schema.json, content.yaml and hooks.py."""

@@ -1,0 +1,1 @@
+"""The lab_result schema: schema.json, content.yaml and hooks.py."""

@@ -1,0 +1,1 @@
+"""The purchase_invoice schema: schema.json, content.yaml and hooks.py."""

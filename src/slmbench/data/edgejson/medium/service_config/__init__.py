@@ -1,0 +1,1 @@
+"""The service_config schema: schema.json, content.yaml and hooks.py."""

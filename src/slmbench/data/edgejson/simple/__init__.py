@@ -1,0 +1,1 @@
+"""EdgeJSON schemas of the simple tier (one folder each)."""

@@ -1,0 +1,1 @@
+"""The bookmark schema: schema.json, content.yaml and hooks.py."""

@@ -1,0 +1,1 @@
+"""The contact_card schema: schema.json, content.yaml and hooks.py."""

@@ -1,0 +1,1 @@
+"""The currency_exchange schema: schema.json, content.yaml and hooks.py."""

@@ -1,0 +1,1 @@
+"""The feature_flag schema: schema.json, content.yaml and hooks.py."""

@@ -1,0 +1,1 @@
+"""The parcel_status schema: schema.json, content.yaml and hooks.py."""

@@ -1,0 +1,1 @@
+"""The sensor_alert schema: schema.json, content.yaml and hooks.py."""

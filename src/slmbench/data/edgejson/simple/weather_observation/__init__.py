@@ -1,0 +1,1 @@
+"""The weather_observation schema: schema.json, content.yaml and hooks.py."""
