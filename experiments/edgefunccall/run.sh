@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # EdgeFuncCall (PLAN.md): generated data, zero-shot and fine-tuned constrained evals on the
-# held-out generated rows and on the 56 BFCL sample rows.  bash experiments/edgefunccall/run.sh [zs|ft]
+# held-out generated rows and on the 56 BFCL sample rows.  [STEP=zs|ft] bash experiments/edgefunccall/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . experiments/lib.sh
 D=runs/fc-data
 B=../shared/bfcl_sample
-STEP=${1:-all}
+STEP=${STEP:-all}  # STEP=zs|shot10|full|ft: one part only
 SAMPLES="live_parallel live_parallel_multiple live_relevance"
 [ -f $D/manifest.json ] || $S data build --task edgefunccall --out $D --train 2000 --test 400 --seed 0
 if [ "$STEP" = all ] || [ "$STEP" = zs ]; then

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # EdgeIntent (PLAN.md): data, zero-shot constrained on 4 rows per intent, 10-shot and full-data
-# fine-tunes evaluated on the 1,998 validation rows.  bash experiments/edgeintent/run.sh [zs|shot10|full]
+# fine-tunes evaluated on the 1,998 validation rows.  [STEP=zs|shot10|full] bash experiments/edgeintent/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . experiments/lib.sh
 X=experiments/edgeintent
 D=runs/banking77
-STEP=${1:-all}
+STEP=${STEP:-all}  # STEP=zs|shot10|full|ft: one part only
 [ -f ../shared/banking77/train.csv ] || { echo "needs ../shared/banking77/train.csv" >&2; exit 2; }
 [ -f $D/manifest.json ] || $S data build --task edgeintent --source ../shared/banking77/train.csv --out $D
 once $X/val-4-per-intent.json $PY $X/pick_ids.py $D/test.jsonl 4
