@@ -8,7 +8,7 @@ D=runs/fc-data
 B=../shared/bfcl_sample
 STEP=${STEP:-all}  # STEP=zs|shot10|full|ft: one part only
 SAMPLES="live_parallel live_parallel_multiple live_relevance"
-[ -f $D/manifest.json ] || $S data build --task edgefunccall --out $D --train 2000 --test 400 --seed 0
+[ -f $D/manifest.json ] || $S data build --task edgefunccall --out $D --train 1000 --test 400 --seed 0
 if [ "$STEP" = all ] || [ "$STEP" = zs ]; then
   evaluate $EVAL/zeroshot-chat.on-fc-gen-val100.constrained --task edgefunccall --model $M \
     --data $D/test.jsonl --limit 100 --prompt-style chat --constrained --name zeroshot-chat
