@@ -13,8 +13,13 @@ time of a constrained eval with the model of record on both backends.
      (512 tokens in one batch: the most its kernels do per second), as tokens/s.
 2. `slmbench eval --constrained` of --rows rows of --data with the adapter --adapter, for each
    backend and --eval-batch-sizes: wall time (model loading apart), JSONExact, schema-valid rate
-   and tokens. The llamacpp backend converts the adapter to GGUF once (cached; its time is
-   printed on first use).
+   and tokens, and a floor: (prompt + generated tokens) over that backend's compute ceiling
+   from part 1 (measured on the embedded model's weights; the eval runs the adapter merged, in
+   fp32 for transformers and as GGUF Q8_0 for llama.cpp, so the floor is approximate). The
+   llamacpp backend converts the adapter to GGUF once (cached; its time is printed on first use).
+On a CPU shared with other jobs, give llama.cpp no more threads than free cores: its threads
+wait for each other at every operation (here, 2 threads on 2 busy cores took 7x the CPU time of
+1 thread for the same tokens).
 
     nice -n 19 .venv/bin/python benchmarks/bench_llamacpp_batch.py --rows 158 --threads 2
     nice -n 19 .venv/bin/python benchmarks/bench_llamacpp_batch.py --rows 4 \\
@@ -24,6 +29,7 @@ time of a constrained eval with the model of record on both backends.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import tempfile
 import time
@@ -81,7 +87,8 @@ def llama_prompt_rate(backend) -> float:
     return len(prompt) / best
 
 
-def bench_decoding(args, bandwidth: float) -> None:
+def bench_decoding(args, bandwidth: float) -> dict[str, float]:
+    """Prints the decode table; returns each backend's compute ceiling in tokens/s."""
     from slmbench.data.rows import read_rows
     from slmbench.data.schemas import load_schemas
     from slmbench.eval.bench import decode_limit_tok_s, weight_bytes_per_token
@@ -92,6 +99,7 @@ def bench_decoding(args, bandwidth: float) -> None:
     print(f"\n1. decode tokens/s, embedded model, {args.gen_tokens} tokens per row, unconstrained")
     print("| backend | weights | batch | decode tok/s | tokens | limit tok/s | limit from |")
     print("|---|---|---|---|---|---|---|")
+    ceilings = {}
     for name in BACKENDS:
         backend = load_backend(name, "smollm2-135m-instruct", threads=args.threads)
         backend.warmup()
@@ -108,6 +116,7 @@ def bench_decoding(args, bandwidth: float) -> None:
             compute_from = (
                 f"llama.cpp prompt processing ({compute_limit * flops / 1e9:.0f} GFLOP/s)"
             )
+        ceilings[name] = compute_limit
         for batch in args.batch_sizes:
             rate, tokens = decode_rate(backend, prompts, batch, args.gen_tokens)
             limit, source = (
@@ -120,9 +129,12 @@ def bench_decoding(args, bandwidth: float) -> None:
                 f"| {limit or 0:.0f} | {source} |"
             )
         del backend
+    return ceilings
 
 
-def bench_eval(args) -> None:
+def bench_eval(args, ceilings: dict[str, float]) -> None:
+    """The eval table; `floor s` = (prompt + generated tokens) / the backend's compute ceiling
+    (every token goes through the weights once, at best at prompt-processing speed)."""
     from slmbench.eval.api import EvalOptions
     from slmbench.eval.runner import run_eval
 
@@ -133,8 +145,11 @@ def bench_eval(args) -> None:
         start = time.perf_counter()
         path = adapter_gguf(args.adapter)
         print(f"adapter as GGUF: {path} ({time.perf_counter() - start:.1f} s, cached after)")
-    print("| backend | batch | wall s | JSONExact | schema valid | generated tokens | tok/s |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| backend | batch | wall s | JSONExact | schema valid | prompt tokens "
+        "| generated tokens | generated tok/s | floor s |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for name in args.eval_backends:
         for batch in args.eval_batch_sizes:
             with tempfile.TemporaryDirectory() as tmp:
@@ -150,13 +165,17 @@ def bench_eval(args) -> None:
                     progress=False,
                 )
                 results = run_eval(options, echo=lambda _: None)
+                lines = (Path(tmp) / "run" / "predictions.jsonl").read_text().splitlines()
+                prompt_tokens = sum(json.loads(line)["prompt_tokens"] for line in lines)
             metrics = results["metrics"]["overall"]
             wall = results["latency"]["session_wall_s"]
             tokens = results["latency"]["generated_tokens_total"]
+            ceiling = ceilings.get(name)
+            floor = f"{(prompt_tokens + tokens) / ceiling:.1f}" if ceiling else "-"
             print(
                 f"| {name} | {batch} | {wall:.1f} | {100 * metrics['json_exact']['value']:.1f}% "
-                f"| {100 * metrics['schema_valid']['value']:.1f}% | {tokens} "
-                f"| {tokens / wall if wall else 0:.1f} |"
+                f"| {100 * metrics['schema_valid']['value']:.1f}% | {prompt_tokens} | {tokens} "
+                f"| {tokens / wall if wall else 0:.1f} | {floor} |"
             )
 
 
@@ -184,10 +203,9 @@ def main() -> None:
         f"{hardware_name(torch.device('cpu'))}, {args.threads} threads, "
         f"copy bandwidth {bandwidth:.1f} GB/s (numpy, read + write)"
     )
-    if not args.skip_decode:
-        bench_decoding(args, bandwidth)
+    ceilings = bench_decoding(args, bandwidth) if not args.skip_decode else {}
     if not args.skip_eval:
-        bench_eval(args)
+        bench_eval(args, ceilings)
 
 
 if __name__ == "__main__":

@@ -312,10 +312,10 @@ def test_embedded_gguf_batched_equals_single_and_constrained_rows_validate(data_
     from slmbench.data.schemas import load_schemas
     from slmbench.eval.runner import build_examples
 
-    backend = LlamaCppBackend("smollm2-135m-instruct", threads=2, constrained="strict")
+    backend = LlamaCppBackend("smollm2-135m-instruct", threads=1, constrained="strict")
     schemas = load_schemas(None)
     rows = read_rows(data_file, schemas)[:4]
-    examples = build_examples(rows, schemas, "chat", backend.tokenizer, 48)
+    examples = build_examples(rows, schemas, "chat", backend.tokenizer, 32)
     free = [GenerationRequest(ex.prompt, ex.max_new_tokens) for ex in examples]
     backend.constrained = None  # the single-sequence path without its grammar: llm.generate
     single = [outcome(backend._generate_one(r)) for r in free]

@@ -84,6 +84,13 @@ def test_a_text_that_breaks_the_schema_is_kept_up_to_the_break(closer):
     assert record["dropped_chars"] == len(text) - closed.kept_chars > 0
 
 
+def test_a_text_that_never_follows_the_schema_is_not_closed(closer):
+    """Closing completes an answer; it does not write one from nothing."""
+    assert closer.close("[1, 2", PERSON) is None
+    assert closer.close("  ", PERSON) is None
+    assert closer.close(' {"nick', PERSON).text.startswith(' {"nick')  # a start is enough
+
+
 def test_closing_is_short_and_prefers_closing_tokens(closer):
     closed = closer.close(
         '{"name": "Ada", "email": "a@b.org", "born": "1815-12-10", "addre', PERSON

@@ -83,8 +83,8 @@ class ExtractOptions:
     batch_size: int = DEFAULT_BATCH_SIZE
     """Documents per generation batch."""
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
-    """Token budget of one output (the transformers backend closes a constrained output that
-    reaches it)."""
+    """Token budget of one output (a constrained output that reaches it is closed, on both
+    backends)."""
     prompt_style: str | None = option(None, flag="--prompt", choices=PROMPT_STYLES)
     """Prompt style (default: the one the model was trained with, else chat-schema)."""
     threads: int | None = None

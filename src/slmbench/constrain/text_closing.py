@@ -97,7 +97,8 @@ class TextCloser:
 
     def close(self, text: str, schema: dict) -> ClosedText | None:
         """`text` completed so that it validates against `schema`; None when the schema's
-        grammar does not compile."""
+        grammar does not compile, or when none of the text follows it (closing would make the
+        whole answer up)."""
         lead = len(text) - len(text.lstrip())
         body = text[lead:]
         ids = self._encode(body)
@@ -122,6 +123,8 @@ class TextCloser:
             if consumed_chars == len(body):
                 break
         kept_chars, order, matcher = best
+        if kept_chars == 0:
+            return None
         kept_body = body[:kept_chars]
         added_ids = self._append(matcher, kept_body)
         added = self.tokenizer.decode(

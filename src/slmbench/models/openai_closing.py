@@ -52,11 +52,10 @@ class ServerClosing:
         with self._lock:
             closed = self._text_closer().close(text, request.schema)
         if closed is None:
-            return  # a schema whose grammar does not compile: nothing to close it under
+            return  # no grammar to close it under, or no part of the text follows it
         generation.meta["closing"] = closed.record(text)
         if closed.complete:
             generation.text = closed.text
-            generation.hit_limit = True  # as the transformers backend's closed rows
             generation.meta["stop"] = STOP_CLOSED
 
     def info(self) -> dict[str, Any]:
