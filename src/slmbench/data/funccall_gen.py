@@ -34,7 +34,7 @@ from slmbench.data.funccall_domains_work import WORK_TOOLS
 from slmbench.data.funccall_spec import NAME_STYLES, Param, Tool, bfcl_tool
 from slmbench.data.funccall_values import ValueSource
 from slmbench.data.gen_values import Gen
-from slmbench.data.rows import Row, file_sha256, write_rows
+from slmbench.data.rows import Row, file_sha256, write_splits
 
 TOOLS: tuple[Tool, ...] = HOME_TOOLS + OUT_TOOLS + WORK_TOOLS + LEISURE_TOOLS
 DOMAINS = tuple(dict.fromkeys(t.domain for t in TOOLS))
@@ -348,12 +348,7 @@ def build_funccall(
     out = Path(out)
     excluded = [row for path in exclude or [] for row in read_bfcl(path, require_gold=False)[0]]
     splits = build_rows(seed, n_train, n_test, excluded)
-    out.mkdir(parents=True, exist_ok=True)
-    files = {}
-    for split, rows in splits.items():
-        path = out / f"{split}.jsonl"
-        write_rows(rows, path)
-        files[path.name] = {"rows": len(rows), "sha256": file_sha256(path)}
+    files = write_splits(splits, out)
     manifest = {
         "dataset": "edgefunccall-slmbench",
         "task": "edgefunccall",

@@ -44,7 +44,7 @@ import faker
 import slmbench
 from slmbench.data.gen_values import OPTIONAL, Gen
 from slmbench.data.grounding import ungrounded_leaves
-from slmbench.data.rows import Row, file_sha256, read_rows, write_rows
+from slmbench.data.rows import Row, file_sha256, read_rows, write_splits
 from slmbench.data.schemas import TIERS, SchemaInfo, load_schemas
 from slmbench.data.synth.content import (
     HOOKS_FILE,
@@ -297,12 +297,7 @@ def build_dataset(
     schemas = load_schemas()
     stats: dict = {}
     splits = build_rows(seed, n_train, n_test, schemas, excluded or None, tiers, stats)
-    out.mkdir(parents=True, exist_ok=True)
-    files = {}
-    for split, rows in splits.items():
-        path = out / f"{split}.jsonl"
-        write_rows(rows, path)
-        files[path.name] = {"rows": len(rows), "sha256": file_sha256(path)}
+    files = write_splits(splits, out)
     manifest = {
         "dataset": "edgejson-slmbench",
         "generator": GENERATOR,

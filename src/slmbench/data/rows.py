@@ -135,6 +135,18 @@ def write_rows(rows: list[Row], path: str | Path) -> None:
             f.write(json.dumps(row.to_dict(), ensure_ascii=False) + "\n")
 
 
+def write_splits(splits: dict[str, list[Row]], out: Path) -> dict[str, dict]:
+    """Write each split to `out/<split>.jsonl`; the manifest's `files` entry of each
+    (`{"rows", "sha256"}`, keyed by file name)."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for split, rows in splits.items():
+        path = out / f"{split}.jsonl"
+        write_rows(rows, path)
+        files[path.name] = {"rows": len(rows), "sha256": file_sha256(path)}
+    return files
+
+
 def file_sha256(path: str | Path) -> str:
     """Hex sha256 of a file's bytes (dataset provenance in manifests and results)."""
     h = hashlib.sha256()
