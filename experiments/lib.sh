@@ -22,6 +22,10 @@ FIRST_BATCH=experiments/recipe-search/first-batch-ids.json  # the 8 longest test
 # The last commit whose tree holds the adapter weights that are no longer committed.
 WEIGHTS_COMMIT=6cd5df18873702eea8327d82ed344443d08593df
 
+# THREADS=N (environment): CPU threads of every step (evals' --threads, training's torch
+# threads), for two jobs side by side on this 2-core machine; unset, each step uses all cores.
+if [ -n "${THREADS:-}" ]; then export OMP_NUM_THREADS=$THREADS; fi
+
 GPU=0
 for arg in "$@"; do
   case $arg in
@@ -52,7 +56,7 @@ evaluate() {
   local out=$1
   shift
   [ -f "$out/results.json" ] && echo "done: $out" && return 0
-  $S eval "$@" --out "$out"
+  $S eval "$@" ${THREADS:+--threads "$THREADS"} --out "$out"
 }
 
 # once FILE CMD...: CMD's standard output into FILE, unless FILE exists (delete it to remake it).
