@@ -1,5 +1,5 @@
 """EdgeFuncCall's training and validation data: seeded requests, tools and calls in BFCL's six
-categories, over the tool catalogue's 16 domains (`funccall_domains_*.py`).
+categories, over the tool catalogue's 16 domains (`funccall_domains/*.yaml`).
 
 Per row, the offered tools are written in one naming style (snake, dotted, camel...), the
 request is phrased from the tools' phrases with an opener ("Could you ...?"), optional
@@ -27,16 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from slmbench.data.bfcl import CATEGORIES, read_bfcl
-from slmbench.data.funccall_domains_home import HOME_TOOLS
-from slmbench.data.funccall_domains_leisure import LEISURE_TOOLS
-from slmbench.data.funccall_domains_out import OUT_TOOLS
-from slmbench.data.funccall_domains_work import WORK_TOOLS
+from slmbench.data.funccall_catalogue import load_catalogue
 from slmbench.data.funccall_spec import NAME_STYLES, Param, Tool, bfcl_tool
 from slmbench.data.funccall_values import ValueSource
 from slmbench.data.gen_values import Gen
 from slmbench.data.rows import Row, file_sha256, write_splits
 
-TOOLS: tuple[Tool, ...] = HOME_TOOLS + OUT_TOOLS + WORK_TOOLS + LEISURE_TOOLS
+TOOLS: tuple[Tool, ...] = load_catalogue()
 DOMAINS = tuple(dict.fromkeys(t.domain for t in TOOLS))
 CATEGORY_SHARES = {
     "simple": 0.22,

@@ -3,8 +3,8 @@
 A `Tool` is data: its BFCL definition (name, description, typed parameters with enums, defaults,
 required list) and its phrasing (`do`: imperative phrases, `ask`: questions; both name every
 required parameter as a `{slot}`; each optional parameter has its own fragments, `say`, with
-`{v}` for its value, and booleans `say_no` for false). The catalogue itself is in
-`funccall_domains_{home,out,work,leisure}.py`.
+`{v}` for its value, and booleans `say_no` for false). The catalogue itself is data,
+`funccall_domains/*.yaml`, read by `funccall_catalogue`.
 
 Tool and parameter names are written in one of several styles per row (`styled_name`), so that
 a model learns to copy the names it is offered rather than remember ours.
@@ -30,7 +30,7 @@ class Param:
     """BFCL type name (`BFCL_PARAM_TYPES`)."""
     description: str
     kind: str = "enum"
-    """Value kind (`funccall_values`); unused when `enum` is given."""
+    """Value kind (`funccall_values.value_kinds`); unused when `enum` is given."""
     required: bool = False
     enum: tuple = ()
     default: Any = None
@@ -100,14 +100,6 @@ class Tool:
                 raise ValueError(f"{self.name}.{p.name}: optional parameter without phrasing")
         if not self.do:
             raise ValueError(f"{self.name}: no imperative phrase")
-
-
-def req(name: str, type_: str, kind: str, description: str, **kw: Any) -> Param:
-    return Param(name, type_, description, kind, required=True, **kw)
-
-
-def opt(name: str, type_: str, kind: str, description: str, *say: str, **kw: Any) -> Param:
-    return Param(name, type_, description, kind, say=tuple(say), **kw)
 
 
 def words_of(name: str) -> list[str]:

@@ -5,158 +5,78 @@ says it. Dates are ISO in the call and often "March 5, 2024" in the request, tim
 `HH:MM` in the call and "7:30 pm" in the request, small counts may be words ("three"), money has
 a currency symbol and thousands separators, lists are "a, b and c". People, emails, phones,
 companies, products and URLs come from the generic data engine (`slmbench.data.synth.values`),
-the rest from the pools below. Every draw goes through the build's one `Gen`.
+the rest from the pools of `funccall_values.yaml` (a new kind of value is a new line there).
+Every draw goes through the build's one `Gen`.
 """
 
 from __future__ import annotations
 
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 from slmbench.data.gen_values import Gen, humanize, number_text
 from slmbench.data.synth.values import ValueMaker
+from slmbench.data.yaml_data import read_yaml
+from slmbench.errors import DataError
 
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-# fmt: off
-POOLS: dict[str, tuple[str, ...]] = {
-    "world_city": (
-        "Paris", "London", "Tokyo", "Berlin", "Madrid", "Rome", "Lisbon", "Toronto", "Sydney",
-        "Mumbai", "Seoul", "Cairo", "Nairobi", "Lima", "Oslo", "Dublin", "Vienna", "Prague",
-        "Istanbul", "Bangkok", "Singapore", "Mexico City", "Buenos Aires", "Cape Town",
-        "Amsterdam", "Chicago", "Boston", "Denver", "Seattle", "Austin", "Miami", "Vancouver",
-        "Melbourne", "Zurich", "Stockholm", "Helsinki", "Warsaw", "Athens", "Hanoi", "Manila",
-    ),
-    "city_state": (
-        "Boston, MA", "Austin, TX", "Denver, CO", "Seattle, WA", "Chicago, IL", "Miami, FL",
-        "Portland, OR", "Phoenix, AZ", "Atlanta, GA", "Nashville, TN", "San Diego, CA",
-        "San Francisco, CA", "New York, NY", "Detroit, MI", "Columbus, OH", "Raleigh, NC",
-        "Salt Lake City, UT", "Minneapolis, MN", "Paris, France", "Berlin, Germany",
-        "Tokyo, Japan", "Toronto, Canada", "London, UK", "Madrid, Spain", "Sydney, Australia",
-    ),
-    "airport": (
-        "JFK", "LAX", "SFO", "ORD", "LHR", "CDG", "FRA", "AMS", "MAD", "NRT", "HND", "SIN",
-        "DXB", "YYZ", "SEA", "BOS", "DEN", "ATL", "MIA", "FCO", "BCN", "IST", "ICN", "SYD",
-    ),
-    "airline": ("Delta", "United", "Lufthansa", "Air France", "KLM", "Emirates", "JetBlue"),
-    "ticker": ("AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA", "META", "NFLX", "IBM", "KO"),
-    "currency": ("USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "INR", "MXN", "SEK"),
-    "language": (
-        "French", "Spanish", "German", "Italian", "Japanese", "Korean", "Portuguese",
-        "Chinese", "Arabic", "Hindi", "Dutch", "Swedish", "Turkish", "Polish", "Greek",
-    ),
-    "cuisine": (
-        "Italian", "Thai", "Mexican", "Japanese", "Indian", "Greek", "Vietnamese", "Korean",
-        "Ethiopian", "French", "Lebanese", "Spanish", "vegan", "seafood",
-    ),
-    "song": (
-        "Bohemian Rhapsody", "Hey Jude", "Purple Rain", "Hotel California", "Imagine",
-        "Billie Jean", "Wonderwall", "Yesterday", "Clocks", "Dancing Queen", "Levitating",
-        "Blinding Lights", "Rolling in the Deep", "Shape of You", "Smells Like Teen Spirit",
-    ),
-    "artist": (
-        "Adele", "Coldplay", "Taylor Swift", "The Beatles", "Beyonce", "Daft Punk", "Queen",
-        "Miles Davis", "Radiohead", "Dua Lipa", "Kendrick Lamar", "Norah Jones", "ABBA",
-    ),
-    "movie": (
-        "Inception", "The Matrix", "Arrival", "Parasite", "Amelie", "Interstellar", "Up",
-        "Casablanca", "Jaws", "Spirited Away", "Dune", "Alien", "Heat", "Coco", "Vertigo",
-    ),
-    "genre": ("jazz", "rock", "classical", "hip hop", "pop", "blues", "electronic", "folk"),
-    "podcast": ("The Daily", "Radiolab", "Planet Money", "Hardcore History", "Serial"),
-    "book": (
-        "Dune", "Emma", "Beloved", "Ulysses", "Middlemarch", "The Hobbit", "Matilda",
-        "Moby Dick", "Rebecca", "Frankenstein", "Dracula", "Persuasion",
-    ),
-    "team": (
-        "Lakers", "Yankees", "Arsenal", "Real Madrid", "Celtics", "Packers", "Juventus",
-        "Chelsea", "Warriors", "Dodgers", "Bayern Munich", "Maple Leafs",
-    ),
-    "league": ("NBA", "NFL", "MLB", "NHL", "Premier League", "La Liga", "Serie A"),
-    "room": ("living room", "kitchen", "bedroom", "office", "garage", "bathroom", "hallway"),
-    "dish": (
-        "margherita pizza", "pad thai", "chicken curry", "caesar salad", "ramen", "tacos",
-        "falafel wrap", "sushi platter", "veggie burger", "lasagna", "pho", "paella",
-    ),
-    "ingredient": (
-        "eggs", "flour", "milk", "tomatoes", "basil", "garlic", "onions", "rice", "butter",
-        "spinach", "cheddar", "lemons", "chicken", "tofu", "mushrooms", "olive oil",
-    ),
-    "medication": ("ibuprofen", "amoxicillin", "metformin", "lisinopril", "vitamin D"),
-    "exercise": ("running", "cycling", "swimming", "yoga", "walking", "rowing", "hiking"),
-    "food": ("banana", "oatmeal", "grilled salmon", "greek yogurt", "apple", "brown rice"),
-    "symptom": ("headache", "sore throat", "fever", "back pain", "cough", "fatigue"),
-    "message": (
-        "running 10 minutes late", "see you at the station", "call me when you land",
-        "the meeting moved to Friday", "happy birthday", "can you pick up milk",
-        "I left the keys under the mat", "dinner is at 8", "thanks for today",
-        "the report is ready for review", "don't forget the tickets",
-    ),
-    "subject": (
-        "Quarterly report", "Lunch on Friday", "Project kickoff", "Invoice question",
-        "Travel plans", "Weekly update", "Contract renewal", "Team offsite",
-    ),
-    "event": (
-        "dentist appointment", "team standup", "yoga class", "project review", "book club",
-        "parent-teacher meeting", "budget planning", "coffee with Sam", "flight to Denver",
-    ),
-    "task": (
-        "renew passport", "pay electricity bill", "buy birthday gift", "call the plumber",
-        "submit expense report", "water the plants", "book car service", "back up laptop",
-    ),
-    "query": (
-        "best hiking trails near Denver", "how to fix a leaking tap", "history of the Roman empire",
-        "cheap flights to Lisbon", "symptoms of dehydration", "python list comprehension",
-        "electric car tax credits", "easy vegan dinner recipes", "who won the 2018 world cup",
-        "how tall is mount everest", "latest news on solar energy", "tips for better sleep",
-    ),
-    "topic": ("technology", "sports", "business", "science", "health", "politics", "travel"),
-    "file": (
-        "report.pdf", "budget_2024.xlsx", "notes.txt", "slides.pptx", "photo.jpg",
-        "contract.docx", "data.csv", "invoice_113.pdf", "resume.pdf", "backup.zip",
-    ),
-    "folder": ("Documents", "Downloads", "Projects", "Photos", "Invoices", "Archive"),
-    "product_category": ("electronics", "books", "toys", "kitchen", "garden", "clothing"),
-    "coupon": ("SAVE10", "WELCOME5", "FREESHIP", "SPRING20", "VIP15"),
-    "shape": ("circle", "square", "triangle", "rectangle", "hexagon"),
-    "expression": ("3x^2 + 2x - 1", "x^3 - 4x", "2x + 7", "sin(x)", "x^2 - 9", "e^x"),
-    "word": ("serendipity", "ephemeral", "ubiquitous", "laconic", "resilient", "candor"),
-    "phrase": (
-        "where is the train station", "thank you very much", "good morning", "how much is this",
-        "I would like a coffee", "the bill, please", "nice to meet you", "I am lost",
-    ),
-    "hotel": ("Hilton", "Marriott", "Hyatt", "Ritz-Carlton", "Holiday Inn", "Ibis"),
-    "restaurant": (
-        "Nobu", "Chez Panisse", "The Ivy", "Olive Garden", "Shake Shack", "Le Bernardin",
-    ),
-    "car_class": ("compact", "SUV", "economy", "minivan", "luxury", "convertible"),
-    "channel": ("CNN", "BBC News", "ESPN", "HBO", "Discovery", "National Geographic"),
-    "station": ("Jazz FM", "BBC Radio 1", "KEXP", "Classic FM", "NPR"),
-    "playlist": ("Road Trip", "Morning Run", "Focus", "Dinner Party", "Chill Vibes", "Gym"),
-    "wiki_term": (
-        "photosynthesis", "the French Revolution", "black holes", "Marie Curie", "the Silk Road",
-        "the Great Barrier Reef", "quantum computing", "the Renaissance", "Ada Lovelace",
-    ),
-    "course_subject": (
-        "machine learning", "Spanish", "photography", "statistics", "web design", "piano",
-        "public speaking", "accounting", "data visualization", "creative writing",
-    ),
-}
-# fmt: on
-"""Value pools by kind (names of places, works, teams, foods... and short free texts)."""
+VALUES_FILE = resources.files("slmbench.data").joinpath("funccall_values.yaml")
+"""The value pools by kind (names of places, works, teams, foods... and short free texts) and
+the identifier kinds with their shapes (`Gen.code`: `#` digit, `?` capital letter)."""
 ENGINE_KINDS = ("person", "email", "phone", "company", "product", "username", "country", "street")
 """Kinds drawn by the generic data engine's `ValueMaker.string_of_kind`."""
-CODE_PATTERNS = {
-    "order_id": "ORD-#####",
-    "booking_ref": "??####",
-    "tracking": "1Z###??####",
-    "account": "ACC-######",
-    "flight_no": "??###",
-    "device_id": "dev-####",
-    "ticket": "TCK-####",
-    "invoice": "INV-#####",
-    "sku": "SKU-#####",
-    "event_id": "EVT-####",
+TEXT_KINDS = ("date", "time", "city", "place")
+"""String kinds `ValueSource.scalar` draws itself (`city`, `place`: from `CITY_POOLS`)."""
+CITY_POOLS = ("world_city", "city_state")
+NUMBER_KINDS = {
+    "integer": ("count", "coef", "year"),
+    "float": ("measure", "money", "percent", "amount"),
 }
-"""Identifier kinds and their shapes (`Gen.code`: `#` digit, `?` capital letter)."""
+"""Number kinds by BFCL type: how a request writes the number (`coef`, `year`: digits only;
+`money`: "$1,200"; `percent`: "4.5%"...)."""
+
+
+def load_values(source: Path | Traversable = VALUES_FILE) -> tuple[dict, dict]:
+    """`(pools, code patterns)` of a values file; errors name the file and kind."""
+    data = read_yaml(source)
+    where = str(source)
+    if not isinstance(data, dict) or set(data) != {"pools", "codes"}:
+        raise DataError("a values file is a mapping with exactly 'pools' and 'codes'", where)
+    pools, codes = data["pools"] or {}, data["codes"] or {}
+    if not isinstance(pools, dict) or not isinstance(codes, dict):
+        raise DataError("'pools' and 'codes' map kinds to values", where)
+    for kind, values in pools.items():
+        if not (isinstance(values, list) and values and all(isinstance(v, str) for v in values)):
+            raise DataError(f"pools.{kind}: a non-empty list of strings is needed", where)
+    for kind, pattern in codes.items():
+        if not isinstance(pattern, str) or not pattern:
+            raise DataError(f"codes.{kind}: a pattern string is needed", where)
+    by_code = {*ENGINE_KINDS, *TEXT_KINDS, *(k for kinds in NUMBER_KINDS.values() for k in kinds)}
+    clash = sorted(set(pools) & set(codes) | (set(pools) | set(codes)) & by_code)
+    if clash:
+        raise DataError(f"kind {clash[0]!r}: in both pools and codes, or drawn by code", where)
+    missing = [k for k in CITY_POOLS if k not in pools]
+    if missing:
+        raise DataError(f"pools.{missing[0]} is needed (the city and place kinds)", where)
+    return {str(k): tuple(v) for k, v in pools.items()}, {str(k): v for k, v in codes.items()}
+
+
+POOLS, CODE_PATTERNS = load_values()
+
+
+def value_kinds(bfcl_type: str) -> frozenset[str]:
+    """The kinds `ValueSource` can draw for a parameter (an array: of its items) of this type.
+
+    >>> sorted(value_kinds("float")), "airport" in value_kinds("string")
+    (['amount', 'measure', 'money', 'percent'], True)
+    """
+    if bfcl_type in NUMBER_KINDS:
+        return frozenset(NUMBER_KINDS[bfcl_type])
+    if bfcl_type == "string":
+        return frozenset([*ENGINE_KINDS, *TEXT_KINDS, *POOLS, *CODE_PATTERNS])
+    return frozenset()
 
 
 class ValueSource:
