@@ -220,6 +220,7 @@ def test_schemas_without_a_content_file_get_the_engine_defaults(tmp_path):
         ("message: ['{{ notes }}']\nfields:\n  notes: {chance: 0.0}\n", "'notes' is undefined"),
         ("tables:\n  device: [x]\n", "table 'device' has the name of a field"),
         ("titles: [a\n", "not valid YAML"),
+        ("titles: [a]\ntitles: [b]\n", "given twice"),
     ],
 )
 def test_a_bad_content_file_is_a_one_line_error_naming_it(tmp_path, content, message):

@@ -1,5 +1,6 @@
-"""Reading the package's YAML data files (the function-calling catalogue, `funccall_*.yaml`):
-YAML without the surprises of 1.1, and errors that name the file and line."""
+"""Reading the package's YAML data files (the function-calling catalogue, `funccall_*.yaml`,
+and EdgeJSON's `content.yaml` files): YAML without the surprises of 1.1, and errors that name
+the file and line."""
 
 from __future__ import annotations
 

@@ -46,10 +46,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 
 from slmbench.data.gen_values import Gen, humanize, money_text, number_text
 from slmbench.data.synth.schema_walk import SchemaDoc, join_pointer
+from slmbench.data.yaml_data import read_yaml
 from slmbench.errors import DataError
 
 CONTENT_FILE = "content.yaml"
@@ -66,23 +66,6 @@ FIELD_KEYS = frozenset(
 SAY_MODES = ("number", "money", "percent", "plain")
 DEFAULT_PROSE_SHARE = 0.0
 DEFAULT_MESSAGE_SHARE = 0.2
-
-
-class _Loader(yaml.SafeLoader):
-    """YAML without the surprises of 1.1: `no`, `on`, `NO` stay strings (only true/false are
-    booleans) and `2024-03-05` stays a string."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-for _first in "yYnNoO":  # yes/no/on/off; true/false start with other letters
-    _Loader.yaml_implicit_resolvers[_first] = [
-        (tag, regex)
-        for tag, regex in _Loader.yaml_implicit_resolvers.get(_first, [])
-        if tag != "tag:yaml.org,2002:bool"
-    ]
 
 
 class Absent(jinja2.Undefined):
@@ -192,13 +175,7 @@ def load_content(path: Path | None, doc: SchemaDoc) -> Content:
     content = Content(doc.schema_id, path)
     if path is None:
         return content
-    try:
-        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_Loader) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        line = mark.line + 1 if mark else None
-        raise DataError(f"not valid YAML: {problem}", str(path), line) from None
+    data = read_yaml(Path(path)) or {}
     if not isinstance(data, dict):
         raise DataError("a content file is a mapping of keys", str(path))
     unknown = sorted(set(data) - TOP_KEYS)
