@@ -14,7 +14,12 @@ import pytest
 
 from slmbench.cli import main
 from slmbench.specialize import SpecializeOptions
-from slmbench.specialize_plan import ANSWER_TOKENS_TOTAL, MAX_ROWS_PER_SCHEMA, plan_budget
+from slmbench.specialize_plan import (
+    ANSWER_TOKENS_TOTAL,
+    MAX_ROWS_PER_SCHEMA,
+    cpu_train_rate,
+    plan_budget,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "examples" / "shipping_notice" / "schema.json"
@@ -66,6 +71,18 @@ def test_the_folder_holds_every_part(specialized, tiny_model_dir):
     meta = read_json(out / "train" / "train_meta.json")
     assert meta["status"] == "complete" and meta["data"]["n_rows"] == 8
     assert (out / "train" / "adapter" / "adapter_config.json").is_file()
+    # The data step sized max_length to the built rows, and training used it.
+    plan = spec["recipe"]
+    assert meta["max_length"] == plan["max_length"] == spec["steps"]["data"]["max_length"]
+    assert (meta["n_truncated"], meta["n_dropped"]) == (
+        plan["rows_truncated"],
+        plan["rows_dropped"],
+    )
+    assert spec["steps"]["train"]["n_truncated"] == meta["n_truncated"]
+    assert plan["max_length"] >= min(plan["longest_row_tokens"], plan["max_length_cap"])
+    assert (
+        plan["train_dtype"] in ("fp32", "bf16") and "AVX512-BF16/AMX" in plan["train_rate_source"]
+    )
 
 
 def test_held_out_examples_are_eval_rows_and_never_templates(specialized):
@@ -96,6 +113,8 @@ def test_evals_are_constrained_and_the_card_quotes_them(specialized):
     ):
         results = read_json(out / folder / "results.json")
         assert results["config"]["constrained"] == "strict"
+        plan = read_json(out / "specialize.json")["recipe"]
+        assert results["config"]["max_new_tokens"] == plan["eval_max_new_tokens"]
         assert results["dataset"]["path"] == str(data)
         assert results["n"] == 2
         valid = results["metrics"]["overall"]["schema_valid"]["value"]
@@ -103,6 +122,7 @@ def test_evals_are_constrained_and_the_card_quotes_them(specialized):
         exact = results["metrics"]["overall"]["json_exact"]["value"]
         assert f"| 2 | {100 * exact:.1f}" in card
     assert "slmbench extract" in card and "Shipping notice" in card
+    assert "- Max length " in card and "training rows truncated" in card
     assert "gguf/model-q8_0.gguf" in card
 
 
@@ -212,7 +232,8 @@ def test_a_budget_too_small_says_the_minimum(tmp_path, capsys, tiny_model_dir):
 
 def test_the_plan_aims_at_the_answer_token_target_within_the_budget():
     opts = SpecializeOptions(schema=Path("s"), out=Path("o"), budget_minutes=30)
-    cpu = plan_budget(opts, "cpu", 1, 0, 900.0, 200.0, recipe_epochs=6.0)
+    fp32 = cpu_train_rate("auto", frozenset())  # a CPU without AVX512-BF16/AMX
+    cpu = plan_budget(opts, "cpu", 1, 0, 900.0, 200.0, recipe_epochs=6.0, cpu_rate=fp32)
     # 60% of 30 min at 300 tokens/s over 900-token rows: 360 row passes, of the 4750 that
     # 950,000 answer tokens (200 a row) need.
     assert (cpu["rows"], cpu["epochs"]) == (360, 1.0)
@@ -221,7 +242,7 @@ def test_the_plan_aims_at_the_answer_token_target_within_the_budget():
     assert cpu["answer_tokens_planned"] == 360 * 200 and not cpu["target_reached"]
     assert "--budget-minutes 400 would reach it on cpu" in cpu["warning"]
     reach = SpecializeOptions(schema=Path("s"), out=Path("o"), budget_minutes=400)
-    enough = plan_budget(reach, "cpu", 1, 0, 900.0, 200.0, 6.0)
+    enough = plan_budget(reach, "cpu", 1, 0, 900.0, 200.0, 6.0, fp32)
     assert enough["target_reached"] and enough["warning"] is None
     # On CUDA the budget affords more than the target: the plan stops at it, fresh rows first.
     cuda = plan_budget(opts, "cuda", 1, 0, 900.0, 200.0, recipe_epochs=6.0)
@@ -230,7 +251,7 @@ def test_the_plan_aims_at_the_answer_token_target_within_the_budget():
     assert many["answer_tokens_target_per_schema"] == 26_000
     assert many["rows"] <= 48 * MAX_ROWS_PER_SCHEMA
     bigger = SpecializeOptions(schema=Path("s"), out=Path("o"), model="smollm2-360m-instruct")
-    assert plan_budget(bigger, "cpu", 1, 0, 900.0, 200.0, 6.0)["rows"] < cpu["rows"]
+    assert plan_budget(bigger, "cpu", 1, 0, 900.0, 200.0, 6.0, fp32)["rows"] < cpu["rows"]
 
 
 def test_eval_time_is_sized_from_answer_tokens_at_the_measured_rate():

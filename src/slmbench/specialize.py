@@ -10,9 +10,12 @@ The steps, each recorded in OUT/specialize.json (`status`, `seconds`) as it comp
    (`slmbench.teacher`, into OUT/teacher/), and the labels that validate join the templates;
 2. `plan`: rows and epochs aimed at a number of answer tokens per schema within the budget
    (`specialize_plan.py`), from the tokens per row of a small probe build, counted with the
-   model's tokenizer, and this machine's known throughput; a warning, before training, when
-   the budget cannot reach it;
-3. `data`: `slmbench data synth` into OUT/data, then `slmbench data validate`;
+   model's tokenizer, and this machine's known throughput (on a CPU, by the dtype its
+   instructions train in); a warning, before training, when the budget cannot reach it;
+3. `data`: `slmbench data synth` into OUT/data, then `slmbench data validate`; the built rows,
+   tokenised as training encodes them, set `max_length` (the longest row, up to 4,096 tokens
+   and the model's context: no row is cut below that) and the evals' max new tokens (the
+   longest gold fits);
 4. `train`: `slmbench train` into OUT/train (resumes on its own);
 5. `eval-synthetic`, `eval-examples`: constrained `slmbench eval` of the adapter on
    OUT/data/test.jsonl and on OUT/examples-val.jsonl (resume on their own);
@@ -42,14 +45,22 @@ from slmbench.data.rows import file_sha256
 from slmbench.errors import SlmbenchError
 from slmbench.known_models import EMBEDDED_NAME
 from slmbench.options import CallableModule, add_command, check_choices, command_line, option
-from slmbench.specialize_plan import RECIPE, plan_budget, probe_lengths
+from slmbench.specialize_plan import (
+    RECIPE,
+    cpu_flags,
+    cpu_train_rate,
+    fit_to_rows,
+    length_cap,
+    plan_budget,
+    probe_lengths,
+)
 from slmbench.teacher import TEACHER_DIR, check_teacher_inputs
 
 SPEC_FILE = "specialize.json"
 SCHEMA_VERSION = 1
 HOLDOUT_MIN_EXAMPLES = 5
 HOLDOUT_FRACTION = 0.2
-SIZING_INPUTS = ("budget_minutes", "n", "epochs", "n_test", "device")
+SIZING_INPUTS = ("budget_minutes", "n", "epochs", "n_test", "device", "max_length")
 """Inputs that only size the plan: changing them is allowed until the plan step is complete."""
 
 
@@ -89,6 +100,10 @@ class SpecializeOptions:
     """Training epochs (default: sized from the budget)."""
     n_test: int | None = None
     """Synthetic validation rows (default: sized from the budget)."""
+    max_length: int | None = None
+    """Longest training row in tokens (prompt + answer + end-of-sequence); longer rows are
+    truncated (dropped when the prompt alone fills it), and counted. Default: the longest built
+    row, rounded up to a multiple of 256, at most 4,096 and the model's context."""
     device: str | None = option(None, choices=("cpu", "cuda"))
     """Device the budget is planned for and eval runs on (default: cuda when available);
     training uses CUDA whenever it is available."""
@@ -131,7 +146,7 @@ def read_inputs(opts: SpecializeOptions) -> Inputs:
     check_teacher_inputs(opts.texts, opts.teacher_url)
     if not opts.budget_minutes > 0:
         raise SlmbenchError(f"--budget-minutes {opts.budget_minutes}: must be positive")
-    for name in ("n", "epochs", "n_test"):
+    for name in ("n", "epochs", "n_test", "max_length"):
         value = getattr(opts, name)
         if value is not None and value <= 0:
             raise SlmbenchError(f"--{name.replace('_', '-')} {value}: must be positive")
@@ -351,13 +366,18 @@ class _Work:
         from slmbench.train.recipe import load_recipe
 
         recipe, _ = load_recipe(RECIPE)
+        cap, cap_source = length_cap(self.opts)
         with tempfile.TemporaryDirectory(dir=self.out) as tmp:
             tokens, answer = probe_lengths(
-                self.opts, recipe, self.schema_dir, self.examples_for_synth, Path(tmp)
+                self.opts, recipe, self.schema_dir, self.examples_for_synth, Path(tmp), cap
             )
         n_val = sum(1 for _ in self.val_examples.open()) if self.val_examples.is_file() else 0
         n_schemas = len(self.inputs.docs)
-        plan = plan_budget(self.opts, self.device, n_schemas, n_val, tokens, answer, recipe.epochs)
+        rate = cpu_train_rate(recipe.bf16, cpu_flags())
+        plan = plan_budget(
+            self.opts, self.device, n_schemas, n_val, tokens, answer, recipe.epochs, rate
+        )
+        plan.update(max_length_cap=cap, max_length_cap_source=cap_source)
         self.record.data.update(
             tokens_per_s=plan["train_tokens_per_s"],
             recipe=plan,
@@ -366,7 +386,8 @@ class _Work:
         )
         print(
             f"~{tokens:.0f} tokens per row ({answer:.0f} of them answer) at "
-            f"{plan['train_tokens_per_s']:.0f} tokens/s ({self.device}): {plan['rows']} rows x "
+            f"{plan['train_tokens_per_s']:.0f} tokens/s ({self.device}; "
+            f"{plan['train_rate_source']}): {plan['rows']} rows x "
             f"{plan['epochs']} epochs (~{plan['estimated_train_minutes']} min, "
             f"{plan['answer_tokens_planned']:,} answer tokens of a target of "
             f"{plan['answer_tokens_target']:,}), {plan['test_rows']} validation rows "
@@ -398,7 +419,45 @@ class _Work:
         if hard:
             print(report.render())
             raise SlmbenchError(f"{train}: the synthesised rows failed {', '.join(hard)}")
-        return {"grounding_ratio": round(report.grounding_ratio(), 4)}
+        fit = self.fit_lengths(train, test)
+        return {
+            "grounding_ratio": round(report.grounding_ratio(), 4),
+            **{k: fit[k] for k in ("max_length", "rows_truncated", "rows_dropped")},
+        }
+
+    def fit_lengths(self, train: Path, test: Path) -> dict:
+        """max_length and the evals' new-token cap from the built rows, into the plan."""
+        from slmbench.train.recipe import load_recipe
+
+        plan = self.record.data["recipe"]
+        fit = fit_to_rows(
+            self.opts,
+            load_recipe(RECIPE)[0],
+            plan,
+            train,
+            [test, self.val_examples],
+            self.data_dir / "schemas",
+        )
+        warning = fit.pop("fit_warning")
+        plan.setdefault("estimated_train_minutes_from_probe", plan["estimated_train_minutes"])
+        plan.update(fit)
+        warnings = self.record.data.setdefault("warnings", [])
+        if warning and warning not in warnings:  # a data step redone says it once
+            warnings.append(warning)
+        cut = fit["rows_truncated"] + fit["rows_dropped"]
+        print(
+            f"max_length {fit['max_length']} ({fit['max_length_rule']}): "
+            + (
+                f"{fit['rows_truncated']} rows truncated, {fit['rows_dropped']} dropped"
+                if cut
+                else "no row truncated"
+            )
+            + f"; {fit['train_tokens_per_epoch']:,} training tokens an epoch, "
+            f"~{fit['estimated_train_minutes']} min; evals generate up to "
+            f"{fit['eval_max_new_tokens']} tokens (longest gold: {fit['longest_gold_tokens']})"
+        )
+        warn(warning)
+        return fit
 
     def train(self) -> dict:
         from slmbench.train.api import TrainOptions, train
@@ -421,11 +480,22 @@ class _Work:
                         "seed": self.opts.seed,
                         "eval_every_steps": 0,
                         "val_generate_rows": 0,
+                        **self._length_overrides(plan),
                     },
                 ),
             )
         )
-        return {"tokens_seen": meta.get("tokens_seen"), "wall_s": meta.get("wall_s")}
+        kept = ("tokens_seen", "wall_s", "max_length", "n_truncated", "n_dropped")
+        return {k: meta.get(k) for k in kept}
+
+    @staticmethod
+    def _length_overrides(plan: dict) -> dict:
+        """max_length (and a token budget) from the data step; none in a folder whose data step
+        ran before specialize sized them, which keeps training that run's recipe."""
+        if "max_length" not in plan:
+            return {}
+        budget = {"token_budget": plan["token_budget"]} if plan.get("token_budget") else {}
+        return {"max_length": plan["max_length"], **budget}
 
     def _init_adapter(self) -> Path | None:
         start = self.opts.init_adapter
@@ -434,7 +504,10 @@ class _Work:
         return start
 
     def _evaluate(self, data: Path, folder: str) -> dict:
-        from slmbench.eval.api import EvalOptions, evaluate
+        from slmbench.eval.api import DEFAULT_MAX_NEW_TOKENS, EvalOptions, evaluate
+
+        # The data step's cap, which the longest gold fits (the default in older folders).
+        cap = self.record.data["recipe"].get("eval_max_new_tokens", DEFAULT_MAX_NEW_TOKENS)
 
         results = evaluate(
             shown(
@@ -448,6 +521,7 @@ class _Work:
                     constrained="strict",
                     schemas=str(self.data_dir / "schemas"),
                     device=self.device,
+                    max_new_tokens=cap,
                 ),
             )
         )

@@ -188,16 +188,41 @@ def _training(spec: dict, plan: dict, meta: dict) -> list[str]:
         f"{plan.get('epochs', MISSING)} epochs, planned for a budget of "
         f"{spec.get('budget_minutes')} minutes on {plan.get('device', MISSING)}: "
         f"~{num(plan.get('tokens_per_row'))} tokens per row at "
-        f"{num(plan.get('train_tokens_per_s'))} tokens/s ({plan.get('throughput_source')}), "
+        f"{num(plan.get('train_tokens_per_s'))} tokens/s ("
+        + (f"{plan['train_rate_source']}; " if plan.get("train_rate_source") else "")
+        + f"{plan.get('throughput_source')}), "
         f"estimated {plan.get('estimated_train_minutes', MISSING)} min of training.",
         "",
         f"- Measured: {num(meta.get('global_step'))} optimizer steps, "
         f"{num(meta.get('tokens_seen'))} tokens, "
         f"{f'{wall / 60:.1f} min' if wall else MISSING}, final training loss "
         f"{num(meta.get('train_loss'), 3)} (`train/train_meta.json`).",
+        *_lengths(plan, meta),
         f"- Prompt style `{spec.get('prompt_style') or MISSING}` (the schema is in the prompt).",
         *_target(plan),
     ]
+
+
+def _lengths(plan: dict, meta: dict) -> list[str]:
+    """max_length and the rows it cut: as training counted them (train_meta.json), else as
+    the data step planned them."""
+    length = meta.get("max_length", plan.get("max_length"))
+    if length is None:
+        return []
+    truncated = meta.get("n_truncated", plan.get("rows_truncated"))
+    dropped = meta.get("n_dropped", plan.get("rows_dropped"))
+    same = length == plan.get("max_length")  # else a run older than the data step's sizing
+    rule = f" ({plan['max_length_rule']})" if same and plan.get("max_length_rule") else ""
+    line = (
+        f"- Max length {num(length)} tokens{rule}: {num(truncated)} training rows truncated, "
+        f"{num(dropped)} dropped."
+    )
+    if plan.get("eval_max_new_tokens"):
+        line += (
+            f" Evals generate up to {num(plan['eval_max_new_tokens'])} new tokens "
+            f"(longest gold answer: {num(plan.get('longest_gold_tokens'))} tokens)."
+        )
+    return [line]
 
 
 def _target(plan: dict) -> list[str]:

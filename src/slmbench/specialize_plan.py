@@ -8,11 +8,17 @@ When the budget cannot reach the target, the plan says so, with the budget that 
 anything trains: one epoch over 522 rows of a 14-field schema (132,299 answer tokens, a seventh
 of the target) gave an extractor that was always schema-valid and 5.5% exactly right
 (experiments/LOG.md, specialize-shipping).
+
+The CPU's training rate depends on its dtype, which the recipe's `bf16: auto` picks from the
+CPU's instructions (`cpu_train_rate`, from /proc/cpuinfo's flags). Once the rows are built, the
+longest training row sizes `max_length` (`fit_to_rows`): no row is truncated unless it is longer
+than `MAX_LENGTH_CAP` or the model's context.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,9 +36,25 @@ RECIPE = "recommended"
 # LoRA. On CUDA the same plan simply affords more rows and up to the recipe's own 6 epochs.
 TRAIN_SHARE = 0.6
 """Fraction of the budget planned for training; the rest is for eval and export."""
-TRAIN_TOKENS_PER_S = {"cpu": 300.0, "cuda": 10_000.0}
-"""Training tokens per second of the 135M model with LoRA (experiments/LOG.md, "Training
-cost"): 279-324 on this 2-core CPU, 9,600-11,800 on an H200. Other models scale by size."""
+CPU_TRAIN_TOKENS_PER_S = {"fp32": 300.0, "bf16": 275.0, "bf16-emulated": 75.0}
+"""Training tokens per second of the 135M model with this recipe (LoRA) on 2 CPU cores, by the
+dtype training runs in (`tokens_seen / wall_s` of each run's train_meta.json; experiments/LOG.md,
+"Training cost"): `fp32`, 279 and 324 on a Xeon with AVX-512 but no AVX512-BF16/AMX
+(`train/edgejson-lora-r16-e6-drop0-cpu`, `train/edgejson-x4-lora-r16-e3-x8half`); `bf16`
+autocast, 259 and 295 on a Xeon with AVX512-BF16 and AMX (`runs/specialize-v3-ex10/train`,
+`runs/specialize-shipping/train`): native bf16 does not make this recipe faster than fp32 was
+on the other machine. `bf16-emulated` (bf16 forced on a CPU without those instructions):
+oneDNN emulates it, 50.5 against 199.8 tokens/s in fp32 on one thread
+(`experiments/bench/bench_train-cpu-1thread.txt`), so a quarter of the fp32 rate. fp32 has not
+been timed on a CPU with native bf16: its figure is the other machine's."""
+TRAIN_TOKENS_PER_S = {"cpu": CPU_TRAIN_TOKENS_PER_S["fp32"], "cuda": 10_000.0}
+"""Training tokens per second of the 135M model with LoRA: 9,600-11,800 on an H200
+(experiments/LOG.md, "Training cost"); the CPU's figure here is fp32's, and `cpu_train_rate`
+picks the one of this CPU. Other models scale by size."""
+NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_tile")
+"""/proc/cpuinfo flags of native bf16 instructions: those that `bf16: auto` checks before it
+trains in bf16 (torch.cpu's AVX512-BF16 and AMX-tile tests, `train.trainer.resolve_bf16`)."""
+CPUINFO = Path("/proc/cpuinfo")
 EVAL_TOKENS_PER_S = {"cpu": 37.6, "cuda": 600.0}
 """Generated tokens per second of a constrained eval at batch 8 on this CPU, measured on long
 answers: 36,844 tokens in 979 s over 146 rows of ~250 answer tokens
@@ -61,19 +83,31 @@ MAX_ROWS_PER_SCHEMA = 5000
 """Fresh rows before the plan spends the budget on more epochs instead."""
 MAX_TEST_ROWS = 200
 PROBE_ROWS_PER_SCHEMA = 16
+MAX_LENGTH_CAP = 4096
+"""The longest training row (prompt + answer + EOS, in tokens) that the plan makes room for,
+and never beyond the model's context: 2.7 times the recipe's 1,536, at which 124 of the 1,483
+rows of the v3 run were truncated and 27 dropped (experiments/LOG.md, specialize-v3). A longer
+row is truncated (or dropped) by the recipe's policy, and counted. `--max-length` overrides."""
+MAX_LENGTH_STEP = 256
+"""max_length is the smallest multiple of this that holds the longest training row."""
+NO_LIMIT = 1 << 30
+"""A max_length or token cap that no row reaches: lengths are counted whole."""
 
 
 def probe_lengths(
-    opts: SpecializeOptions, recipe: Any, schema_dir: Path, examples: Path | None, tmp: Path
+    opts: SpecializeOptions,
+    recipe: Any,
+    schema_dir: Path,
+    examples: Path | None,
+    tmp: Path,
+    max_length: int,
 ) -> tuple[float, float]:
-    """Mean training tokens (prompt + answer + EOS, as the recipe encodes them) and answer
-    tokens per row of a small build of the same data, counted with the model's tokenizer."""
-    from transformers import AutoTokenizer
-
+    """Mean training tokens (prompt + answer + EOS, as the recipe encodes them, rows longer
+    than `max_length` cut to it) and answer tokens per row of a small build of the same data,
+    counted with the model's tokenizer."""
     from slmbench.data.rows import read_rows
     from slmbench.data.schemas import load_schemas
     from slmbench.data.synth import SynthOptions, synth
-    from slmbench.models.registry import resolve_model
     from slmbench.train.dataset import IGNORE_INDEX, encode_rows
 
     n_schemas = sum(1 for _ in schema_dir.glob("*.json"))
@@ -89,18 +123,111 @@ def probe_lengths(
     )
     schemas = load_schemas(built / "schemas")
     rows = read_rows(built / "train.jsonl", schemas)
-    tokenizer = AutoTokenizer.from_pretrained(resolve_model(opts.model))
     encoded = encode_rows(
-        rows, tokenizer, recipe.prompt_style, schemas, recipe.max_length, recipe.truncation
+        rows,
+        model_tokenizer(opts.model),
+        recipe.prompt_style,
+        schemas,
+        max_length,
+        recipe.truncation,
     )
     examples_seen = encoded.examples
     if not examples_seen:
-        raise SlmbenchError(f"no row of {opts.schema} fits in {recipe.max_length} tokens")
+        raise SlmbenchError(f"no row of {opts.schema} fits in {max_length} tokens")
     total = sum(len(e) for e in examples_seen) / len(examples_seen)
     answer = sum(
         sum(1 for label in e.labels if label != IGNORE_INDEX) for e in examples_seen
     ) / len(examples_seen)
     return round(total, 1), round(answer, 1)
+
+
+def model_tokenizer(model: str) -> Any:
+    """The model's tokenizer, as training loads it."""
+    from transformers import AutoTokenizer
+
+    from slmbench.models.registry import resolve_model
+
+    return AutoTokenizer.from_pretrained(resolve_model(model))
+
+
+def model_context(model: str) -> int | None:
+    """The model's context length (`max_position_embeddings` of its config), else None."""
+    from transformers import AutoConfig
+
+    from slmbench.models.registry import resolve_model
+
+    config = AutoConfig.from_pretrained(resolve_model(model)).get_text_config()
+    return getattr(config, "max_position_embeddings", None)
+
+
+def length_cap(opts: SpecializeOptions) -> tuple[int, str]:
+    """(the longest training row to make room for, why): `--max-length`, else `MAX_LENGTH_CAP`
+    or the model's context when that is shorter."""
+    context = model_context(opts.model)
+    given = getattr(opts, "max_length", None)
+    if given is not None:
+        if context is not None and given > context:
+            raise SlmbenchError(
+                f"--max-length {given}: longer than the context of {opts.model} ({context})"
+            )
+        return given, "--max-length"
+    if context is not None and context < MAX_LENGTH_CAP:
+        return context, f"the model's context ({context})"
+    return MAX_LENGTH_CAP, f"{MAX_LENGTH_CAP} (slmbench.specialize_plan.MAX_LENGTH_CAP)"
+
+
+def choose_max_length(lengths: Sequence[int], cap: int) -> int:
+    """The smallest multiple of `MAX_LENGTH_STEP` holding the longest row, at most `cap`.
+
+    >>> choose_max_length([90, 700], 4096), choose_max_length([1537], 4096)
+    (768, 1792)
+    >>> choose_max_length([5000, 12], 4096), choose_max_length([1900], 2000)
+    (4096, 2000)
+    """
+    longest = max(lengths, default=1)
+    return min(cap, MAX_LENGTH_STEP * math.ceil(longest / MAX_LENGTH_STEP))
+
+
+def cpu_flags(cpuinfo: Path = CPUINFO) -> frozenset[str] | None:
+    """The instruction-set flags of /proc/cpuinfo (its first `flags` line), None where there is
+    no such file (not Linux)."""
+    try:
+        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("flags") and ":" in line:
+            return frozenset(line.split(":", 1)[1].split())
+    return None
+
+
+def cpu_train_rate(bf16: str, flags: frozenset[str] | None) -> dict[str, Any]:
+    """This CPU's training rate for the 135M model (`CPU_TRAIN_TOKENS_PER_S`), from the dtype
+    that the recipe's `bf16` setting trains in on it, and why.
+
+    >>> cpu_train_rate("auto", frozenset({"avx512f", "avx512_bf16", "amx_tile"}))["dtype"]
+    'bf16'
+    >>> cpu_train_rate("auto", frozenset({"avx512f"}))["tokens_per_s"]
+    300.0
+    """
+    if flags is None:  # no /proc/cpuinfo: torch's own check, as training makes it
+        from slmbench.train.trainer import resolve_bf16
+
+        native, seen = resolve_bf16("auto", "cpu"), "torch.cpu's checks"
+    else:
+        found = [f for f in NATIVE_BF16_FLAGS if f in flags]
+        native = bool(found)
+        seen = f"/proc/cpuinfo: {' '.join(found)}" if found else "none in /proc/cpuinfo"
+    uses_bf16 = bf16 == "true" or (bf16 == "auto" and native)
+    dtype = "fp32" if not uses_bf16 else "bf16" if native else "bf16-emulated"
+    has = f"{'' if native else 'no '}AVX512-BF16/AMX ({seen})"
+    why = {
+        "bf16": f"bf16 autocast: this CPU has {has}",
+        "fp32": f"fp32: this CPU has {has}"
+        + ("" if bf16 == "auto" else ", and the recipe sets bf16 false"),
+        "bf16-emulated": f"bf16 set by the recipe on a CPU with {has}: emulated, ~4x slower",
+    }[dtype]
+    return {"tokens_per_s": CPU_TRAIN_TOKENS_PER_S[dtype], "dtype": dtype, "why": why}
 
 
 def model_params(model: str) -> int | None:
@@ -134,16 +261,19 @@ def plan_budget(
     tokens_per_row: float,
     answer_tokens: float,
     recipe_epochs: float,
+    cpu_rate: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Rows, epochs and validation rows: training aims at `answer_token_target` answer tokens
-    per schema and gets at most `TRAIN_SHARE` of the budget at the known throughput, fresh rows
-    first (up to `MAX_ROWS_PER_SCHEMA` per schema) and then epochs (up to the recipe's); eval
-    and export share the rest. Explicit n/epochs/n_test win. `warning` says when the plan
-    falls short of the target, and which budget would reach it.
+    per schema and gets at most `TRAIN_SHARE` of the budget at the known throughput (on the
+    CPU `cpu_rate`, default this CPU's with the recipe's `bf16: auto`), fresh rows first (up to
+    `MAX_ROWS_PER_SCHEMA` per schema) and then epochs (up to the recipe's); eval and export
+    share the rest. Explicit n/epochs/n_test win. `warning` says when the plan falls short of
+    the target, and which budget would reach it.
 
     >>> from slmbench.specialize import SpecializeOptions
     >>> opts = SpecializeOptions(schema=Path("s"), out=Path("o"), budget_minutes=30)
-    >>> plan = plan_budget(opts, "cpu", 1, 2, 900.0, 200.0, recipe_epochs=6.0)
+    >>> fp32 = cpu_train_rate("auto", frozenset())
+    >>> plan = plan_budget(opts, "cpu", 1, 2, 900.0, 200.0, recipe_epochs=6.0, cpu_rate=fp32)
     >>> plan["rows"], plan["epochs"], plan["test_rows"], plan["answer_tokens_planned"]
     (360, 1.0, 107, 72000)
     >>> plan["target_reached"], plan["budget_minutes_for_target"]
@@ -153,7 +283,9 @@ def plan_budget(
     """
     params = model_params(opts.model)
     scale = BASE_PARAMS / params if params else 1.0
-    train_tps, eval_tps = TRAIN_TOKENS_PER_S[device] * scale, EVAL_TOKENS_PER_S[device] * scale
+    cpu_rate = cpu_rate or cpu_train_rate("auto", cpu_flags())
+    rates = {"cpu": cpu_rate["tokens_per_s"], "cuda": TRAIN_TOKENS_PER_S["cuda"]}
+    train_tps, eval_tps = rates[device] * scale, EVAL_TOKENS_PER_S[device] * scale
     budget_s = opts.budget_minutes * 60
     affordable = TRAIN_SHARE * budget_s * train_tps / tokens_per_row
     min_rows = MIN_ROWS_PER_SCHEMA * n_schemas
@@ -179,8 +311,7 @@ def plan_budget(
     eval_minutes = (test_rows + n_val_examples) * eval_row_s / 60
     planned = round(rows * epochs * answer_tokens)
     need_minutes = {
-        d: _minutes_for(wanted, tokens_per_row, TRAIN_TOKENS_PER_S[d] * scale)
-        for d in TRAIN_TOKENS_PER_S
+        d: _minutes_for(wanted, tokens_per_row, rate * scale) for d, rate in rates.items()
     }
     plan = {
         "name": RECIPE,
@@ -199,9 +330,16 @@ def plan_budget(
         "budget_minutes_for_target": need_minutes[device],
         "budget_minutes_for_target_by_device": need_minutes,
         "train_tokens_per_s": round(train_tps, 1),
+        "train_dtype": cpu_rate["dtype"] if device == "cpu" else "bf16 where the card has it",
+        "train_rate_source": cpu_rate["why"] if device == "cpu" else "CUDA: the H200's rate",
         "eval_tokens_per_s": round(eval_tps, 1),
-        "throughput_source": "experiments/LOG.md, 'Training cost' (135M model, LoRA); eval: "
-        "shipping-specialized.eval-synthetic"
+        "throughput_source": (
+            "slmbench.specialize_plan.CPU_TRAIN_TOKENS_PER_S (experiments/LOG.md, 'Training "
+            f"cost': 135M model, LoRA, {cpu_rate['dtype']})"
+            if device == "cpu"
+            else "experiments/LOG.md, 'Training cost' (135M model, LoRA, H200)"
+        )
+        + "; eval: shipping-specialized.eval-synthetic"
         + ("" if params else "; model size unknown, taken as 135M"),
         "estimated_train_minutes": round(train_minutes, 1),
         "estimated_eval_minutes": round(eval_minutes, 1),
@@ -241,3 +379,93 @@ def shortfall_warning(plan: dict, opts: SpecializeOptions) -> str:
         + (f" ({elsewhere})" if elsewhere else "")
         + "."
     )
+
+
+def fit_to_rows(
+    opts: SpecializeOptions,
+    recipe: Any,
+    plan: dict[str, Any],
+    train_file: Path,
+    eval_files: Sequence[Path],
+    schema_dir: Path,
+) -> dict[str, Any]:
+    """What the built rows ask of training and eval, counted with the model's tokenizer as
+    training encodes them: `max_length` (`--max-length`, else `choose_max_length` of the
+    longest training row within the plan's cap), the rows that it truncates or drops (by the
+    recipe's policy), the training tokens and minutes that it means at the plan's rate, a
+    `token_budget` when max_length passes the recipe's (so that a micro-batch holds no more
+    tokens than the recipe's own longest: memory stays what the recipe was run with, and long
+    rows travel in smaller batches), and the evals' `max_new_tokens`, which the longest gold
+    of `eval_files` fits. `warning` when training now looks longer than the plan's share."""
+    from slmbench.data.rows import read_rows
+    from slmbench.data.schemas import load_schemas
+    from slmbench.eval.api import DEFAULT_MAX_NEW_TOKENS
+    from slmbench.eval.runner import max_new_tokens_for
+    from slmbench.prompts import format_answer
+    from slmbench.train.dataset import encode_rows
+
+    schemas = load_schemas(schema_dir)
+    tokenizer = model_tokenizer(opts.model)
+    style, policy = recipe.prompt_style, recipe.truncation
+    rows = read_rows(train_file, schemas)
+    lengths = [
+        len(e) for e in encode_rows(rows, tokenizer, style, schemas, NO_LIMIT, policy).examples
+    ]
+    longest = max(lengths, default=0)
+    cap, cap_source = (
+        (plan["max_length_cap"], plan.get("max_length_cap_source"))
+        if plan.get("max_length_cap")
+        else length_cap(opts)
+    )
+    given = getattr(opts, "max_length", None)
+    max_length = given if given is not None else choose_max_length(lengths, cap)
+    over = sum(1 for n in lengths if n > max_length)
+    truncated = dropped = 0
+    tokens = sum(lengths)
+    if over:  # the recipe's long-row policy, as training applies it
+        kept = encode_rows(rows, tokenizer, style, schemas, max_length, policy)
+        truncated, dropped = len(kept.truncated_ids), len(kept.dropped_ids)
+        tokens = sum(len(e) for e in kept.examples)
+    if given is not None:
+        rule = "--max-length"
+    else:
+        rule = f"the longest training row, {longest} tokens, to the next {MAX_LENGTH_STEP}"
+        if longest > cap:
+            rule += f", capped at {cap_source or cap}"
+    budget = None
+    if max_length > recipe.max_length and recipe.token_budget is None:
+        budget = recipe.per_device_batch_size * recipe.max_length
+    golds = [
+        format_answer(row.expected_output)
+        for path in eval_files
+        if Path(path).is_file()
+        for row in read_rows(path, schemas)
+        if row.expected_output is not None
+    ]
+    encoded_golds = tokenizer(golds, add_special_tokens=False)["input_ids"] if golds else []
+    longest_gold = max((len(ids) for ids in encoded_golds), default=0)
+    minutes = round(tokens * plan["epochs"] / plan["train_tokens_per_s"] / 60, 1)
+    share = TRAIN_SHARE * opts.budget_minutes
+    warning = None
+    if plan.get("sized_by") == "budget" and minutes > 1.1 * share:
+        warning = (
+            f"the training rows are longer than the probe's: {tokens * plan['epochs']:,.0f} "
+            f"tokens take ~{minutes} min at {plan['train_tokens_per_s']:.0f} tokens/s, over the "
+            f"{share:.1f} min that --budget-minutes {opts.budget_minutes:g} gives training"
+        )
+    return {
+        "max_length": max_length,
+        "max_length_rule": rule,
+        "longest_row_tokens": longest,
+        "rows_longer_than_max_length": over,
+        "rows_truncated": truncated,
+        "rows_dropped": dropped,
+        "token_budget": budget,
+        "train_tokens_per_epoch": tokens,
+        "estimated_train_minutes": minutes,
+        "longest_gold_tokens": longest_gold,
+        "eval_max_new_tokens": max(
+            DEFAULT_MAX_NEW_TOKENS, max_new_tokens_for(longest_gold, NO_LIMIT)
+        ),
+        "fit_warning": warning,
+    }
