@@ -11,11 +11,11 @@ SAMPLES="live_parallel live_parallel_multiple live_relevance"
 [ -f $D/manifest.json ] || $S data build --task edgefunccall --out $D --train 1000 --test 400 --seed 0
 if [ "$STEP" = all ] || [ "$STEP" = zs ]; then
   evaluate $EVAL/zeroshot-chat.on-fc-gen-val100.constrained --task edgefunccall --model $M \
-    --data $D/test.jsonl --limit 100 --prompt-style chat --constrained --name zeroshot-chat
+    --data $D/test.jsonl --limit 100 --prompt chat --constrained --name zeroshot-chat
   if [ -d $B ]; then
     for f in $SAMPLES; do
       evaluate $EVAL/zeroshot-chat.on-bfcl-sample-$f.constrained --task edgefunccall --model $M \
-        --data $B/BFCL_v4_$f.json --prompt-style chat --constrained --name zeroshot-chat
+        --data $B/BFCL_v4_$f.json --prompt chat --constrained --name zeroshot-chat
     done
   fi
 fi

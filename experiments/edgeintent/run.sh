@@ -12,7 +12,7 @@ STEP=${STEP:-all}  # STEP=zs|shot10|full|ft: one part only
 once $X/val-4-per-intent.json $PY $X/pick_ids.py $D/test.jsonl 4
 if [ "$STEP" = all ] || [ "$STEP" = zs ]; then
   evaluate $EVAL/zeroshot-chat-schema.on-banking77-val4.constrained --task edgeintent --model $M \
-    --data $D/test.jsonl --ids $X/val-4-per-intent.json --prompt-style chat-schema --constrained \
+    --data $D/test.jsonl --ids $X/val-4-per-intent.json --prompt chat-schema --constrained \
     --name zeroshot-chat-schema
 fi
 ft() {  # NAME DATA EPOCHS
