@@ -86,14 +86,10 @@ class ModelOptions:
 
 
 @dataclass(kw_only=True)
-class EvalOptions(ModelOptions):
-    """Everything `slmbench eval` takes."""
+class TaskDataOptions:
+    """Which task's reader reads --data, with its reader flags: the options that eval and
+    bench share."""
 
-    data: str
-    """Dataset with gold answers: JSONL (edgejson, edgeintent), a BANKING77 CSV (edgeintent),
-    a BFCL question file (edgefunccall)."""
-    out: str
-    """Run folder to create or resume."""
     task: str | None = option(None, choices=TASK_NAMES)
     """The benchmark task of --data (default: the --adapter's train run's task, else edgejson)."""
     labels: str | None = None
@@ -104,6 +100,22 @@ class EvalOptions(ModelOptions):
     --data, as BFCL lays them out)."""
     category: str | None = None
     """edgefunccall: the BFCL category of --data (default: from its file name)."""
+
+    def reader_options(self) -> dict[str, Any]:
+        """The task reader's options that were given (`slmbench.tasks.TASK_READER_OPTIONS`)."""
+        given = {name: getattr(self, name) for name in TASK_READER_OPTIONS}
+        return {name: value for name, value in given.items() if value is not None}
+
+
+@dataclass(kw_only=True)
+class EvalOptions(TaskDataOptions, ModelOptions):
+    """Everything `slmbench eval` takes."""
+
+    data: str
+    """Dataset with gold answers: JSONL (edgejson, edgeintent), a BANKING77 CSV (edgeintent),
+    a BFCL question file (edgefunccall)."""
+    out: str
+    """Run folder to create or resume."""
     name: str | None = None
     """The run's name, recorded in run_config.json and results.json (default: the name already
     recorded in --out, else the folder's basename); not part of what a resumed run must match."""
@@ -119,22 +131,21 @@ class EvalOptions(ModelOptions):
     progress: bool = True
     """Show a progress bar."""
 
-    def reader_options(self) -> dict[str, Any]:
-        """The task reader's options that were given (`slmbench.tasks.TASK_READER_OPTIONS`)."""
-        given = {name: getattr(self, name) for name in TASK_READER_OPTIONS}
-        return {name: value for name, value in given.items() if value is not None}
-
 
 @dataclass(kw_only=True)
-class BenchOptions(ModelOptions):
+class BenchOptions(TaskDataOptions, ModelOptions):
     """Everything `slmbench bench` takes."""
 
     out: str
     """JSON file to write."""
     rows: int = DEFAULT_BENCH_ROWS
-    """Rows to time, from the start of --data."""
+    """Rows to time, from the start of --data (--spread: evenly spaced over it)."""
+    spread: bool = False
+    """Time --rows rows evenly spaced over --data rather than its first ones (for files sorted
+    by label, as BANKING77's are)."""
     data: str | None = None
-    """JSONL dataset with gold answers (default: the generated test split, seed 0)."""
+    """Dataset with gold answers, read as `slmbench eval` reads it for --task (default, edgejson
+    only: the generated test split, seed 0)."""
     markdown: str | None = None
     """Append a row for this configuration to this Markdown file."""
 

@@ -1,9 +1,12 @@
 """`slmbench bench`: batch-1 latency of one model configuration on a fixed set of rows.
 
 Per row (after a warm-up): time to first token, decode tokens/s, end-to-end milliseconds per
-extraction; over the run: medians and p90s, peak RSS, size on disk, and this machine's memory
-bandwidth with the physical decode limit it implies (bandwidth / weight bytes read per token:
-greedy decoding at batch 1 reads every weight once per token).
+extraction (an EdgeJSON extraction, an intent query, a function-calling entry: `--task`); over
+the run: medians and p90s, peak RSS, size on disk, and this machine's memory bandwidth with the
+physical decode limit it implies (bandwidth / weight bytes read per token: greedy decoding at
+batch 1 reads every weight once per token). Rows are read, prompted, budgeted and constrained
+as `slmbench eval` does for the task (`slmbench.tasks`), and each timed output is scored as
+eval scores it (valid JSON, schema-valid, correct), so that a fast wrong answer shows.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ import numpy as np
 
 from slmbench.errors import SlmbenchError
 from slmbench.eval.api import BenchOptions
+from slmbench.eval.runner import build_examples, task_name
+from slmbench.results_contract import DEFAULT_TASK
+from slmbench.tasks import get_task
 
 DEFAULT_SEED = 0
 BANDWIDTH_ARRAY_MB = 256
@@ -112,8 +118,10 @@ def markdown_row(result: dict) -> str:
         return "-" if value is None else f"{value:.{digits}f}"
 
     size = result["model"].get("size_on_disk_bytes")
+    model = Path(str(cfg["model"])).name if cfg["model"] else str(cfg["adapter"])
+    task = result.get("task") or DEFAULT_TASK
     cells = [
-        Path(str(cfg["model"])).name if cfg["model"] else str(cfg["adapter"]),
+        model if task == DEFAULT_TASK else f"{model} ({task})",
         cfg["backend"],
         str(result["model"].get("dtype") or cfg["dtype"] or "-"),
         cfg["constrained"] or "off",
@@ -149,7 +157,6 @@ def run_bench(
     echo: Callable[[str], None] = print,
 ) -> dict:
     """Run the bench, write `opts.out` (and the Markdown row); return the result."""
-    from slmbench.data.schemas import load_schemas
     from slmbench.provenance import (
         git_provenance,
         hardware,
@@ -166,22 +173,29 @@ def run_bench(
     out = Path(opts.out)
     if out.is_dir():
         raise SlmbenchError(f"--out {out} is a folder; give a .json file path")
-    schemas = load_schemas(opts.schemas)
-    rows, dataset = bench_rows(opts, schemas)
+    recipe = train_recipe(opts)
+    task = get_task(task_name(opts.task, recipe))
+    rows, schemas, dataset = bench_rows(opts, task.name)
 
     start = time.perf_counter()
     backend = (backend_factory or _load_backend)(opts)
     load_s = time.perf_counter() - start
     info = dict(backend.info()) if callable(getattr(backend, "info", None)) else {}
-    style = opts.prompt_style or ((info.get("trained_from") or {}).get("prompt_style")) or "chat"
-    requests = build_requests(rows, schemas, style, backend.tokenizer, opts)
+    recipe = recipe or info.get("trained_from") or {}
+    style = opts.prompt_style or recipe.get("prompt_style") or task.default_prompt_style
+    examples = build_examples(
+        rows, schemas, style, backend.tokenizer, opts.max_new_tokens, task.name
+    )
+    requests = [request_for(ex, opts.constrained) for ex in examples]
+    row_scorer = task.load("row_scorer") if task.row_scorer else None
 
     warmup = getattr(backend, "warmup", None)
     if callable(warmup):
         warmup()
     backend.generate([requests[0]])  # the first real prompt, untimed: caches, grammar, pages
     per_row = [
-        _timed_row(backend, row, request) for row, request in zip(rows, requests, strict=True)
+        _timed_row(backend, ex, request, row_scorer)
+        for ex, request in zip(examples, requests, strict=True)
     ]
 
     bandwidth = memory_bandwidth_gb_s()
@@ -192,10 +206,11 @@ def run_bench(
     result = {
         "schema_version": 1,
         "kind": "bench",
+        "task": task.name,
         "created": now_iso(),
         **git_provenance(),
         "versions": package_versions(),
-        "config": {**asdict(opts), "prompt_style": style},
+        "config": {**asdict(opts), "task": task.name, "prompt_style": style},
         "model": info,
         "hardware": {**hardware(), "memory_bandwidth_gb_s": bandwidth},
         "dataset": dataset,
@@ -214,6 +229,8 @@ def run_bench(
         if decode and limit
         else None,
         "valid_json": sum(r["valid_json"] for r in per_row),
+        "schema_valid": sum(r["schema_valid"] for r in per_row),
+        "correct": sum(r["correct"] for r in per_row),
         "rows": per_row,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -221,76 +238,92 @@ def run_bench(
     if opts.markdown:
         append_markdown(opts.markdown, result)
     lat = result["latency"]
+    unit = "extraction" if task.name == DEFAULT_TASK else "query"
     echo(
-        f"{len(per_row)} rows: TTFT {lat['ttft_ms']['median']} ms, decode "
+        f"{task.name}, {len(per_row)} rows: TTFT {lat['ttft_ms']['median']} ms, decode "
         f"{lat['decode_tok_s']['median']} tok/s (limit {limit}), "
-        f"{lat['ms_per_extraction']['median']} ms/extraction (p90 "
-        f"{lat['ms_per_extraction']['p90']}), peak RSS {result['peak_rss_mb']} MB"
+        f"{lat['ms_per_extraction']['median']} ms/{unit} (p90 "
+        f"{lat['ms_per_extraction']['p90']}), peak RSS {result['peak_rss_mb']} MB, "
+        f"{result['correct']}/{len(per_row)} correct"
     )
     echo(f"wrote {out}" + (f" and a row of {opts.markdown}" if opts.markdown else ""))
     return result
 
 
-def bench_rows(opts: BenchOptions, schemas: dict) -> tuple[list, dict]:
-    """The first `opts.rows` rows of `--data`, or of the seeded generated test split."""
-    from slmbench.data.rows import file_sha256, read_rows
+def train_recipe(opts: BenchOptions) -> dict | None:
+    """The train recipe behind --adapter or --model (a train run, a full fine-tune, an exported
+    GGUF), None for a base model: it names the task and prompt style, as for `slmbench eval`."""
+    from slmbench.models.registry import model_recipe, resolve_adapter
+
+    if opts.adapter:
+        return resolve_adapter(opts.adapter)[1]
+    return model_recipe(opts.model) if opts.model else None
+
+
+def bench_rows(opts: BenchOptions, task: str = DEFAULT_TASK) -> tuple[list, dict, dict]:
+    """(rows, schemas by id, dataset record): the first `opts.rows` rows (`opts.spread`: evenly
+    spaced ones) of `--data`, read by the task's reader; without --data (EdgeJSON only), of the
+    seeded generated test split."""
+    from slmbench.data.rows import file_sha256
 
     if opts.data:
-        rows = read_rows(opts.data, schemas)
+        reader = get_task(task).load("reader")
+        rows, schemas = reader(opts.data, schemas=opts.schemas, **opts.reader_options())
         dataset = {"path": str(opts.data), "sha256": file_sha256(opts.data)}
+    elif task != DEFAULT_TASK:
+        raise SlmbenchError(f"bench --task {task} needs --data: a dataset file of that task")
     else:
         from slmbench.data.generate import build_rows, minimum_rows
-        from slmbench.data.schemas import TIERS
+        from slmbench.data.schemas import TIERS, load_schemas
 
+        schemas = load_schemas(opts.schemas)
         by_tier = {t: [s for s in schemas if schemas[s].tier == t] for t in TIERS}
         floor = minimum_rows({t: ids for t, ids in by_tier.items() if ids})
         rows = build_rows(DEFAULT_SEED, floor, max(opts.rows, floor), schemas)["test"]
         dataset = {"path": f"generated test split, seed {DEFAULT_SEED}", "sha256": None}
     if not rows:
         raise SlmbenchError(f"{opts.data}: no rows")
-    rows = rows[: opts.rows]
-    return rows, {**dataset, "n_rows": len(rows), "ids": [r.id for r in rows]}
+    rows = evenly_spaced(rows, opts.rows) if opts.spread else rows[: opts.rows]
+    return rows, schemas, {**dataset, "n_rows": len(rows), "ids": [r.id for r in rows]}
 
 
-def build_requests(rows: list, schemas: dict, style: str, tokenizer: Any, opts: BenchOptions):
-    """Generation requests built like `slmbench eval` builds them (same prompts, same token
-    budget per row)."""
-    from slmbench.eval.runner import max_new_tokens_for
+def evenly_spaced(items: list, n: int) -> list:
+    """`n` items spread evenly over `items` (all of them when there are not more), in order.
+
+    >>> evenly_spaced(list(range(10)), 3), evenly_spaced([1, 2], 5)
+    ([0, 3, 6], [1, 2])
+    """
+    if n >= len(items):
+        return list(items)
+    return [items[i * len(items) // n] for i in range(n)]
+
+
+def request_for(example: Any, constrained: str | None) -> Any:
+    """The generation request `slmbench eval` sends for an example (same prompt, token budget
+    and schema), at batch size 1."""
     from slmbench.models.base import GenerationRequest
-    from slmbench.prompts import format_answer, request_prompt
 
-    requests = []
-    for row in rows:
-        schema = schemas[row.schema_id].schema
-        prompt, messages = request_prompt(row.prompt, style, tokenizer, schema)
-        answer = format_answer(row.expected_output)
-        if tokenizer is not None:
-            answer_tokens = len(tokenizer(answer, add_special_tokens=False)["input_ids"])
-        else:
-            answer_tokens = math.ceil(len(answer) / 3)
-        requests.append(
-            GenerationRequest(
-                prompt=prompt,
-                max_new_tokens=max_new_tokens_for(answer_tokens, opts.max_new_tokens),
-                schema=schema if opts.constrained else None,
-                stop_at_json=True,
-                messages=messages,
-            )
-        )
-    return requests
+    return GenerationRequest(
+        prompt=example.prompt,
+        max_new_tokens=example.max_new_tokens,
+        schema=example.schema.schema if constrained else None,
+        stop_at_json=True,
+        messages=example.messages,
+    )
 
 
-def _timed_row(backend: Any, row: Any, request: Any) -> dict:
+def _timed_row(backend: Any, example: Any, request: Any, row_scorer: Callable | None) -> dict:
+    from slmbench.eval.scoring import score_output
+
+    row = example.row
     start = time.perf_counter()
     gen = backend.generate([request])[0]
     wall_ms = (time.perf_counter() - start) * 1000
-    try:
-        from slmbench.jsontext import first_json_span
-
-        span = first_json_span(gen.text)
-        valid = span is not None and isinstance(json.loads(gen.text[span[0] : span[1]]), dict)
-    except json.JSONDecodeError:
-        valid = False
+    scores = {
+        "raw_output": gen.text,
+        **score_output(gen.text, row.expected_output, example.schema.validator(), gen.hit_limit),
+    }
+    task_fields = row_scorer(scores, row, example.schema) if row_scorer else {}
     return {
         "id": row.id,
         "schema_id": row.schema_id,
@@ -302,8 +335,31 @@ def _timed_row(backend: Any, row: Any, request: Any) -> dict:
         "total_ms": round(wall_ms, 2),
         "hit_limit": gen.hit_limit,
         "constrained": (gen.meta or {}).get("constrained", "off"),
-        "valid_json": valid,
+        "valid_json": _first_json_is(gen.text, example.schema.schema),
+        "schema_valid": scores["schema_valid"],
+        "correct": bool(task_fields.get("correct", scores["json_exact"])),
     }
+
+
+def _first_json_is(text: str, schema: dict) -> bool:
+    """Whether the output's first JSON value parses and has the schema's top-level type (an
+    object; a list for a function-calling answer).
+
+    >>> _first_json_is('x {"a": 1} y', {"type": "object"}), _first_json_is("[]", {})
+    (True, False)
+    >>> _first_json_is('[{"name": "f"}]', {"type": "array"}), _first_json_is("{", {})
+    (True, False)
+    """
+    from slmbench.jsontext import first_json_span
+
+    span = first_json_span(text)
+    if span is None:
+        return False
+    try:
+        value = json.loads(text[span[0] : span[1]])
+    except json.JSONDecodeError:
+        return False
+    return isinstance(value, list if schema.get("type") == "array" else dict)
 
 
 def _load_backend(opts: BenchOptions) -> Any:

@@ -118,6 +118,9 @@ def group_section(
             f"(sha256 {group.sha256})."
         )
         section.tables += task_tables(group, sha8)
+        from slmbench.report.task_figures import task_figures
+
+        section.figures += task_figures(group, fig_dir / f"ds-{sha8}", sha8, group_task(group))
         return section
     section.intro.append(f"{len(group.runs)} run(s) scored on this file (sha256 {group.sha256}).")
     split = stats.split_for_sha(group.sha256) if stats else None
