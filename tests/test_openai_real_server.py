@@ -40,6 +40,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from slmbench.constrain.llama_grammar import FORMAT_PATTERNS
 from slmbench.data.schemas import load_schemas
 from slmbench.models import openai_dialects
 from slmbench.models.base import GenerationRequest
@@ -214,7 +215,7 @@ def check_closed_row(mine: dict, theirs: dict) -> None:
 
 def check_constrained_outputs_validate(predictions: dict[str, dict]) -> None:
     """Every constrained row is JSON of its schema's structure; a closed one is schema-valid
-    (formats too: closing's grammar enforces them, llama.cpp's does not)."""
+    (closing's grammar enforces every format, llama.cpp's those of `FORMAT_PATTERNS`)."""
     schemas = load_schemas(None)
     for p in predictions.values():
         assert p["valid_json"] == 1, p["id"]
@@ -225,9 +226,12 @@ def check_constrained_outputs_validate(predictions: dict[str, dict]) -> None:
 
 def structural_errors(output: str, schema: dict) -> list[str]:
     """What llama.cpp's grammar guarantees: JSON of the schema's structure, types, required
-    keys, enums and patterns. Its grammar does not enforce `format` (e.g. email)."""
+    keys, enums, patterns and the formats of `FORMAT_PATTERNS` that the validator checks."""
     value = json.loads(output)
-    return [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(value)]
+    checked = jsonschema.Draft7Validator.FORMAT_CHECKER.checkers
+    formats = jsonschema.FormatChecker(formats=[f for f in FORMAT_PATTERNS if f in checked])
+    validator = jsonschema.Draft7Validator(schema, format_checker=formats)
+    return [e.message for e in validator.iter_errors(value)]
 
 
 def test_tiny_gguf_served_equals_llamacpp_and_cut_rows_are_closed(

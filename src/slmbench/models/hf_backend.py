@@ -32,7 +32,7 @@ from slmbench.models.registry import (
     resolve_adapter,
     resolve_model,
 )
-from slmbench.models.stopping import STOP_CLOSED, STOP_LIMIT, SequenceTracker
+from slmbench.models.stopping import SequenceTracker, constraint_status
 from slmbench.prompts import prompt_add_special_tokens
 
 DTYPES = {
@@ -174,25 +174,13 @@ class TransformersBackend:
             )
         new_tokens = output[:, prompt_length:].tolist()
         prompt_tokens = encoded["attention_mask"].sum(dim=1).tolist()
-        statuses = list(getattr(processor, "status", [])) if processor else []
         results = []
         for row, request in enumerate(requests):
-            count, ttft, total, reason = tracker.row_result(row)
-            constrained = "off"
-            if processor is not None and request.schema is not None:
-                constrained = statuses[row] if row < len(statuses) else "on"
-                if count > caps[row] and reason != STOP_LIMIT:
-                    reason = STOP_CLOSED  # ended within its closing tokens
+            count = tracker.row_result(row)[0]
+            text = self.tokenizer.decode(new_tokens[row][:count], skip_special_tokens=True)
+            constrained = constraint_status(processor, request.schema, row)
             results.append(
-                Generation(
-                    text=self.tokenizer.decode(new_tokens[row][:count], skip_special_tokens=True),
-                    prompt_tokens=int(prompt_tokens[row]),
-                    generated_tokens=count,
-                    ttft_s=ttft,
-                    total_s=total,
-                    hit_limit=reason in (STOP_LIMIT, STOP_CLOSED),
-                    meta={"constrained": constrained, "stop": reason},
-                )
+                tracker.generation(row, text, int(prompt_tokens[row]), constrained, caps[row])
             )
         return results
 

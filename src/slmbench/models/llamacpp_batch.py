@@ -35,7 +35,7 @@ import numpy as np
 from slmbench.constrain.closing import CLOSING_TOKENS
 from slmbench.errors import SlmbenchError
 from slmbench.models.base import Generation, GenerationRequest
-from slmbench.models.stopping import STOP_CLOSED, STOP_LIMIT, SequenceTracker
+from slmbench.models.stopping import SequenceTracker, constraint_status
 
 PREFILL_CHUNK = 512
 """Prompt tokens per `llama_decode` (llama-cpp-python's default `n_batch`: the chunks its own
@@ -185,22 +185,14 @@ class BatchedGenerator:
         tokens = decode_greedy(context, prompts, limits, tracker, processor, min(eog))
         results = []
         for row, request in enumerate(requests):
-            count, ttft, total, reason = tracker.row_result(row)
-            constrained = "off"
-            if processor is not None and request.schema is not None:
-                constrained = processor.status[row]
-                if count > close_at[row] and reason != STOP_LIMIT:
-                    reason = STOP_CLOSED  # ended within its closing tokens
             text = b"".join(self._piece(backend, t) for t in tokens[row] if t not in eog)
             results.append(
-                Generation(
-                    text=text.decode("utf-8", errors="replace"),
-                    prompt_tokens=len(prompts[row]),
-                    generated_tokens=count,
-                    ttft_s=ttft,
-                    total_s=total,
-                    hit_limit=reason in (STOP_LIMIT, STOP_CLOSED),
-                    meta={"constrained": constrained, "stop": reason},
+                tracker.generation(
+                    row,
+                    text.decode("utf-8", errors="replace"),
+                    len(prompts[row]),
+                    constraint_status(processor, request.schema, row),
+                    close_at[row],
                 )
             )
         return results

@@ -79,7 +79,7 @@ def constraint_fields(dialect: str, schema: dict, chat: bool) -> dict[str, Any]:
             return {"grammar": gbnf}
         if chat:
             # The same bounds as the llamacpp backend's: the server compiles the schema with the
-            # same llama.cpp converter (whose date-time is stricter than the data).
+            # same llama.cpp converter (formats as `llama_grammar.FORMAT_PATTERNS`).
             from slmbench.constrain.llama_grammar import grammar_schema
 
             return {"response_format": {"type": "json_object", "schema": grammar_schema(schema)}}
@@ -103,9 +103,9 @@ def greedy_fields(dialect: str | None) -> dict[str, Any]:
 
 
 def schema_gbnf(schema: dict) -> str | None:
-    """The GBNF grammar the llamacpp backend decodes `schema` under (bounded arrays, loosened
-    formats, an optional leading space for `paper` answers; without string patterns if the
-    converter refuses them), or None where llama-cpp-python is not installed."""
+    """The GBNF grammar the llamacpp backend decodes `schema` under (bounded arrays, formats as
+    patterns, an optional leading space for `paper` answers; without the schema's own string
+    patterns if the converter refuses them), or None where llama-cpp-python is not installed."""
     try:
         import llama_cpp.llama_grammar  # noqa: F401 - only whether the converter is there
     except ImportError:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from transformers import StoppingCriteria
 
 from slmbench.jsontext import json_value_end
+from slmbench.models.base import Generation
 
 STOP_EOS, STOP_JSON, STOP_LIMIT = "eos", "json", "limit"
 STOP_CLOSED = "closed"
@@ -122,3 +124,32 @@ class SequenceTracker(StoppingCriteria):
         ttft = self.step_times[0] - self.start_time
         total = self.step_times[count - 1] - self.start_time
         return count, ttft, total, reason
+
+    def generation(
+        self, row: int, text: str, prompt_tokens: int, constrained: str, close_at: int
+    ) -> Generation:
+        """A row's `Generation` after `generate` returned: its counts, times and stop reason
+        (`row_result`), `closed` when it ended past `close_at` tokens but within its limit,
+        i.e. within the closing tokens a constrained row gets on top of its cap (any other row's
+        limit is its `close_at`). `constrained` is the row's `meta["constrained"]`."""
+        count, ttft, total, reason = self.row_result(row)
+        if count > close_at and reason != STOP_LIMIT:
+            reason = STOP_CLOSED
+        return Generation(
+            text=text,
+            prompt_tokens=prompt_tokens,
+            generated_tokens=count,
+            ttft_s=ttft,
+            total_s=total,
+            hit_limit=reason in (STOP_LIMIT, STOP_CLOSED),
+            meta={"constrained": constrained, "stop": reason},
+        )
+
+
+def constraint_status(processor: Any, schema: dict | None, row: int) -> str:
+    """A row's `meta["constrained"]`: "off" without a schema or a schema processor, else the
+    processor's status of the row ("on", or "fallback" for a schema left unconstrained)."""
+    if processor is None or schema is None:
+        return "off"
+    statuses = processor.status
+    return statuses[row] if row < len(statuses) else "on"
