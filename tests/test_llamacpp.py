@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from slmbench.constrain.llama_grammar import grammar_schema
+from slmbench.constrain.llama_grammar import FORMAT_PATTERNS, grammar_schema
 from slmbench.errors import SlmbenchError
 from slmbench.models.base import GenerationRequest
 from slmbench.models.gguf_files import check_gguf_causal_lm
@@ -68,8 +68,9 @@ def test_grammar_schema_bounds_nested_arrays_without_touching_input():
     assert json.dumps(schema) == before
     assert out["properties"]["rows"]["maxItems"] == 5
     assert out["properties"]["rows"]["items"]["maxItems"] == 5
-    assert "format" not in out["properties"]["when"]
-    assert out["properties"]["day"]["format"] == "date"
+    assert out["properties"]["when"] == {"type": "string", "pattern": FORMAT_PATTERNS["date-time"]}
+    assert out["properties"]["day"] == {"type": "string", "pattern": FORMAT_PATTERNS["date"]}
+    assert grammar_schema(schema, 5, keep_patterns=False)["properties"] == out["properties"]
     assert out["properties"]["kind"]["enum"] == [{"type": "array"}]  # values are not schemas
 
 
@@ -241,3 +242,171 @@ def test_embedded_gguf_generates_json_under_constraints():
     assert gen.meta == {"constrained": "on", "stop": "json"}
     assert not gen.hit_limit
     jsonschema.validate(json.loads(gen.text), NAME_SCHEMA)
+
+
+# --- string formats under llama.cpp's own grammar ------------------------------------------
+
+FORMATS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "email": {"type": "string", "format": "email"},
+        "when": {"type": "string", "format": "date-time"},
+        "day": {"type": "string", "format": "date"},
+        "at": {"type": "string", "format": "time"},
+        "ip": {"type": "string", "format": "ipv4"},
+        "id": {"type": "string", "format": "uuid"},
+        "link": {"type": "string", "format": "uri"},
+    },
+    "required": ["email", "when", "day", "at", "ip", "id", "link"],
+}
+FORMATS_GOOD = {
+    "email": "ada.lovelace@mail.example.com",
+    "when": "2012-02-29T18:46:41.361024",  # v3's form: no timezone, 6 fractional digits
+    "day": "2024-02-29",
+    "at": "08:30:00+01:00",
+    "ip": "192.168.0.254",
+    "id": "320689b8-9075-4049-a05c-907d88ec242f",
+    "link": "https://shop.example.com/orders/12?id=4#top",
+}
+FORMATS_BAD = {
+    "email": "ada.lovelace",
+    "when": "2024-03-01T10:15",
+    "day": "2023-02-29",
+    "at": "24:00:00",
+    "ip": "192.168.0.256",
+    "id": "320689b8-9075-4049-a05c",
+    "link": "shop.example.com",
+}
+
+
+def grammar_takes(backend: LlamaCppBackend, gbnf: str, text: str) -> bool:
+    """Whether llama.cpp's grammar sampler lets the tokens of `text`, then the end of
+    generation, through: each token alone is offered to the sampler, which masks it to -inf
+    if the grammar refuses it."""
+    import ctypes
+
+    llama_cpp = backend._llama_cpp
+    sampler = llama_cpp.llama_sampler_init_grammar(backend._vocab, gbnf.encode(), b"root")
+    assert sampler, "llama.cpp rejected the grammar"
+    eos = llama_cpp.llama_vocab_eos(backend._vocab)
+    try:
+        for token in [*backend.llm.tokenize(text.encode(), add_bos=False, special=False), eos]:
+            data = (llama_cpp.llama_token_data * 1)(llama_cpp.llama_token_data(token, 0.0, 0.0))
+            candidates = llama_cpp.llama_token_data_array(data, 1, -1, False)
+            llama_cpp.llama_sampler_apply(sampler, ctypes.byref(candidates))
+            if data[0].logit == float("-inf"):
+                return False
+            if token != eos:
+                llama_cpp.llama_sampler_accept(sampler, token)
+        return True
+    finally:
+        llama_cpp.llama_sampler_free(sampler)
+
+
+def test_llama_cpp_grammar_enforces_string_formats(tiny_gguf):
+    """The formats llama.cpp ignores (email, uri, ipv4) or writes stricter than the data
+    (date-time, time) are enforced through `FORMAT_PATTERNS`, by llama.cpp's own sampler."""
+    pytest.importorskip("llama_cpp")
+    from slmbench.constrain.llama_grammar import schema_gbnf
+
+    backend = LlamaCppBackend(str(tiny_gguf), threads=1, n_ctx=256)
+    gbnf = schema_gbnf(FORMATS_SCHEMA)
+    assert grammar_takes(backend, gbnf, json.dumps(FORMATS_GOOD))
+    assert grammar_takes(backend, gbnf, " " + json.dumps(FORMATS_GOOD))  # `paper` answers
+    for key, bad in FORMATS_BAD.items():
+        assert not grammar_takes(backend, gbnf, json.dumps({**FORMATS_GOOD, key: bad})), key
+    # The retry when llama.cpp refuses a schema's own pattern (`\\d`) keeps the formats'.
+    phone = {"type": "string", "pattern": "^[+]?\\d+$"}
+    schema = {**FORMATS_SCHEMA, "properties": {**FORMATS_SCHEMA["properties"], "phone": phone}}
+    retried = schema_gbnf(schema, keep_patterns=False)
+    good = {**FORMATS_GOOD, "phone": "+4412"}
+    assert grammar_takes(backend, retried, json.dumps(good))
+    assert not grammar_takes(backend, retried, json.dumps({**good, "email": "ada"}))
+    plain = {"type": "object", "properties": {"e": {"type": "string"}}}  # the control
+    assert grammar_takes(backend, schema_gbnf(plain), json.dumps({"e": "ada"}))
+
+
+def test_llama_cpp_constrained_decode_writes_valid_formats(tiny_gguf):
+    """A real decode under llama.cpp's grammar: the random tiny model is held to the formats
+    whose strings have bounded lengths, so it completes them (it would fill an email or a
+    date-time's fraction until the cap: those are checked token by token above)."""
+    pytest.importorskip("llama_cpp")
+    from pathlib import Path
+
+    from slmbench.data.schemas import SchemaInfo
+
+    keys = ("day", "ip", "id")
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",  # also checks `uuid`
+        "type": "object",
+        "properties": {k: FORMATS_SCHEMA["properties"][k] for k in keys},
+        "required": list(keys),
+    }
+    validator = SchemaInfo("formats", "simple", schema, Path("formats.json")).validator()
+    backend = LlamaCppBackend(
+        str(tiny_gguf), threads=1, n_ctx=512, constrained="strict", grammar_engine="llama.cpp"
+    )
+    prompts = ["Seen 2024-03-01 from 10.0.0.1", "{"]
+    for gen in backend.generate([GenerationRequest(p, 160, schema=schema) for p in prompts]):
+        assert gen.meta == {"constrained": "on", "stop": "json"}, gen.text
+        value = json.loads(gen.text)
+        assert set(value) == set(keys) and validator.is_valid(value), value
+
+
+# --- prompt ids: the HF tokenizer's on both backends ----------------------------------------
+
+TRICKY_TEXTS = (
+    "Items:\n  1. pen\n      3 kg",  # whitespace runs before digits
+    "Total:  42\n\n7 left",
+    "Zoë\tpaid €5 <|im_end|> then  9",  # also non-ASCII, a tab and a special token's text
+)
+
+
+def test_both_backends_feed_the_model_the_hf_tokenizers_prompt_ids(
+    tiny_gguf, tiny_model_dir, tmp_path
+):
+    """The tokenizer transformers rebuilds from the embedded SmolLM2 GGUF is byte-level only,
+    without the digit split of llama.cpp's `smollm` pre-tokenizer, so whitespace before a digit
+    tokenizes differently in llama.cpp (experiments/bench/prompt-ids-158.txt). The llamacpp
+    backend passes llama.cpp the HF ids: both backends, and training, see the same prompt."""
+    pytest.importorskip("llama_cpp")
+    import shutil
+
+    from tokenizers import pre_tokenizers
+    from transformers import AutoTokenizer
+
+    from slmbench.models.gguf_files import tokenizer_dir_for
+    from slmbench.models.hf_backend import TransformersBackend
+    from slmbench.prompts import build_prompt, prompt_add_special_tokens
+
+    byte_level = AutoTokenizer.from_pretrained(tiny_model_dir)
+    byte_level.backend_tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(
+        add_prefix_space=False, trim_offsets=True, use_regex=True
+    )  # the embedded model's converted tokenizer.json
+    model_dir, gguf = tmp_path / "model", tmp_path / "tiny.gguf"
+    shutil.copytree(tiny_model_dir, model_dir)
+    byte_level.save_pretrained(model_dir)
+    shutil.copy(tiny_gguf, gguf)
+    byte_level.save_pretrained(tokenizer_dir_for(gguf))
+    llamacpp = LlamaCppBackend(str(gguf), threads=1, n_ctx=256)
+    hf = TransformersBackend(str(model_dir), threads=1)
+    for style in ("paper", "chat"):
+        prompts = [build_prompt(text, style, byte_level) for text in TRICKY_TEXTS]
+        for prompt in prompts:
+            special = prompt_add_special_tokens(byte_level, prompt)
+            ids = byte_level(prompt, add_special_tokens=special)["input_ids"]
+            assert llamacpp.prompt_ids(prompt) == ids
+            native = llamacpp.llm.tokenize(prompt.encode(), add_bos=special, special=True)
+            assert native != ids, prompt  # what llama.cpp alone would have fed the model
+        requests = [GenerationRequest(p, max_new_tokens=1, stop_at_json=False) for p in prompts]
+        counts = [gen.prompt_tokens for gen in hf.generate(requests)]
+        assert [gen.prompt_tokens for gen in llamacpp.generate(requests)] == counts
+
+
+def test_tokenizer_beyond_the_gguf_vocabulary_is_named(tiny_gguf):
+    pytest.importorskip("llama_cpp")
+    backend = LlamaCppBackend(str(tiny_gguf), threads=1, n_ctx=256)
+    backend.prompt_ids("Name: Zoë <zz>")
+    backend.tokenizer.add_tokens(["<zz>"])  # id 1024: one past the GGUF's 1024 tokens
+    with pytest.raises(SlmbenchError, match="not this model's tokenizer"):
+        backend.prompt_ids("Name: Zoë <zz>")

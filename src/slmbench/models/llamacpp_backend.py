@@ -1,8 +1,9 @@
 """llama.cpp backend: runs GGUF models through llama-cpp-python, greedy.
 
 The prompt text is the one the transformers backend gets (`slmbench.prompts.build_prompt` with
-this backend's HF `tokenizer`); llama.cpp tokenizes it itself (special tokens parsed), so the
-timings are those of a real llama.cpp deployment. The requests of one `generate` call are
+this backend's HF `tokenizer`), and so are its token ids: that tokenizer's, passed to llama.cpp
+as ids (`prompt_ids`), since llama.cpp's own tokenizer splits some text differently from the
+tokenizer the model was trained with. The requests of one `generate` call are
 decoded together, one KV stream each (`slmbench.models.llamacpp_batch`): the same tokens at
 every batch size. JSON-schema constraints use, by default, the transformers backend's llguidance
 grammar and closing mode (`grammar_engine="llguidance"`), so a constrained row is never cut
@@ -201,11 +202,19 @@ class LlamaCppBackend:
     # --- generation -----------------------------------------------------------------------
 
     def prompt_ids(self, prompt: str) -> list[int]:
-        """The prompt's llama.cpp tokens (special tokens parsed; BOS as the model's metadata
-        asks, unless the prompt starts with the BOS text: the transformers backend's rule, so
-        Gemma's chat prompts get one BOS, not two); an error if it leaves no room in the context."""
-        add_bos = prompt_add_special_tokens(self.tokenizer, prompt)
-        ids = self.llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True)
+        """The prompt's ids from the HF tokenizer, as the transformers backend and training
+        tokenize it (special tokens parsed; BOS unless the prompt starts with the BOS text), not
+        from llama.cpp's tokenizer: for SmolLM2 the two differ where a whitespace run precedes a
+        digit (llama.cpp's `smollm` pre-tokenizer splits digits off first; the tokenizer that
+        transformers rebuilds from the GGUF does not), 44 tokens on 22 of the 158 EdgeJSON test
+        prompts. An error if the prompt leaves no room in the context."""
+        add_special = prompt_add_special_tokens(self.tokenizer, prompt)
+        ids = self.tokenizer(prompt, add_special_tokens=add_special)["input_ids"]
+        if ids and max(ids) >= self.llm.n_vocab():
+            raise SlmbenchError(
+                f"tokenizer {self.tokenizer.name_or_path} gives token id {max(ids)}, beyond the "
+                f"{self.llm.n_vocab()} tokens of {self.path}: not this model's tokenizer"
+            )
         if len(ids) >= self.n_ctx:
             raise SlmbenchError(
                 f"prompt of {len(ids)} tokens does not fit the context of "
