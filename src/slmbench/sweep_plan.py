@@ -6,14 +6,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from slmbench.specialize_plan import BASE_PARAMS, EVAL_TOKENS_PER_S, TRAIN_TOKENS_PER_S
+from slmbench.specialize_plan import (
+    BASE_PARAMS,
+    EVAL_TOKENS_PER_S,
+    TRAIN_TOKENS_PER_S,
+    cpu_flags,
+    cpu_train_rate,
+)
 from slmbench.specialize_plan import model_params as registered_params
 from slmbench.sweep_grid import Cell, Grid
 
-FULL_FT_CPU_TOKENS_PER_S = 220.0
-"""Training tokens/s of a full fine-tune of the 135M model on this 2-core CPU: 189 to 256 in the
-`quick` runs (results/runs/train/quick*/train_meta.json, tokens_seen / wall_s), against 279 to
-324 with LoRA. On CUDA the LoRA figure is used (a full fine-tune measured faster there)."""
+FULL_FT_CPU_TOKENS_PER_S = {"fp32": 250.0, "bf16": 190.0, "bf16-emulated": 62.5}
+"""Training tokens/s of a full fine-tune of the 135M model on 2 CPU cores, by the dtype that
+`specialize_plan.cpu_train_rate` says training runs in (results/runs/train/quick*/train_meta.json,
+tokens_seen / wall_s): `fp32`, 256 and 248 (`quick`, `quick-x2`, a Xeon without AVX512-BF16/AMX);
+`bf16`, 189 (`quick-rerun`, bf16 autocast on a Xeon with AMX, while other jobs shared it);
+`bf16-emulated` is not measured: a quarter of fp32, as with LoRA (`CPU_TRAIN_TOKENS_PER_S`).
+On CUDA the LoRA figure is used (a full fine-tune measured faster there)."""
 UNCONSTRAINED_EVAL_TOKENS_PER_S = 53.5
 """Generated tokens/s of an unconstrained eval at batch 8 on this CPU, on EdgeJSON: the 158-row
 test split, fine-tuned 135M model, 19,813 tokens in 370.6 s
@@ -41,12 +50,15 @@ def estimate(grid: Grid, recipe: Any, cells: list[Cell], train_rows: list, order
         "| CPU total min | GPU total min | test eval min (CPU / GPU) |",
         "|:--|:--|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
+    cpu = cpu_train_rate(recipe.bf16, cpu_flags())
+    lora_cpu_rate = cpu["tokens_per_s"]
+    full_cpu_rate = FULL_FT_CPU_TOKENS_PER_S[cpu["dtype"]]
     total_cpu = total_gpu = 0.0
     for cell in cells:
         lengths, val_answer, test_answer = counts[cell.model]
         tokens = sum(lengths.get(i, 0) for i in order[: cell.rows])
         scale = _scale(cell.model)
-        cpu_rate = FULL_FT_CPU_TOKENS_PER_S if cell.method == "full" else TRAIN_TOKENS_PER_S["cpu"]
+        cpu_rate = full_cpu_rate if cell.method == "full" else lora_cpu_rate
         cpu_train = tokens * cell.epochs * scale / cpu_rate / 60
         gpu_train = tokens * cell.epochs * scale / TRAIN_TOKENS_PER_S["cuda"] / 60
         cpu_val, gpu_val = (_eval_minutes(val_answer, d, scale, grid) for d in ("cpu", "cuda"))
@@ -65,10 +77,10 @@ def estimate(grid: Grid, recipe: Any, cells: list[Cell], train_rows: list, order
     )
     lines += [
         "",
-        f"Rates: training {TRAIN_TOKENS_PER_S['cpu']:.0f} tokens/s with LoRA and "
-        f"{FULL_FT_CPU_TOKENS_PER_S:.0f} full on the CPU, {TRAIN_TOKENS_PER_S['cuda']:,.0f} on "
-        f"a GPU; eval {eval_tokens_per_s('cpu', grid.eval.constrained):.1f} generated tokens/s "
-        f"on the CPU ({'constrained' if grid.eval.constrained else 'unconstrained'}), "
+        f"Rates: training {lora_cpu_rate:.0f} tokens/s with LoRA and {full_cpu_rate:.0f} full "
+        f"on the CPU ({cpu['why']}), {TRAIN_TOKENS_PER_S['cuda']:,.0f} on a GPU; eval "
+        f"{eval_tokens_per_s('cpu', grid.eval.constrained):.1f} generated tokens/s on the CPU "
+        f"({'constrained' if grid.eval.constrained else 'unconstrained'}), "
         f"{EVAL_TOKENS_PER_S['cuda']:.0f} on a GPU (slmbench.specialize_plan, "
         "slmbench.sweep_plan), for a 135M model, scaled by parameters for others. Generated "
         "tokens are taken as the gold answers' (EOS included); model loading is not counted. "
