@@ -182,6 +182,40 @@ def test_train_flags_and_recipe_overrides():
         assert "--" + name.replace("_", "-") in help_text
 
 
+def test_prompt_style_is_one_flag_with_two_names():
+    train = ["train", "--model", "m", "--data", "d", "--out", "o"]
+    for head in (
+        ["eval", "--data", "d", "--out", "o"],
+        ["bench", "--out", "b"],
+        ["extract", "m", "--input", "i"],
+    ):
+        styles = {
+            parse([*head, flag, "paper"]).prompt_style for flag in ("--prompt-style", "--prompt")
+        }
+        assert styles == {"paper"}, head
+    overrides = [
+        parse([*train, flag, "paper"]).recipe_overrides for flag in ("--prompt-style", "--prompt")
+    ]
+    assert overrides == [{"prompt_style": "paper"}] * 2
+    argv = command_line(EvalOptions(data="d", out="o", prompt_style="chat"))
+    assert "--prompt-style" in argv and "--prompt" not in argv  # printed commands: the name
+
+
+@dataclass
+class Clash:
+    """Two fields, one alias that is the other's flag."""
+
+    style: str | None = option(None, aliases=["--mode"])
+    """A style."""
+    mode: str | None = None
+    """A mode."""
+
+
+def test_an_alias_that_is_another_flag_is_refused_when_the_parser_is_built():
+    with pytest.raises(argparse.ArgumentError, match="conflicting option string: --mode"):
+        add_arguments(argparse.ArgumentParser(prog="clash"), Clash)
+
+
 @pytest.mark.parametrize(
     "argv",
     [

@@ -85,7 +85,7 @@ class ExtractOptions:
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
     """Token budget of one output (a constrained output that reaches it is closed, on both
     backends)."""
-    prompt_style: str | None = option(None, flag="--prompt", choices=PROMPT_STYLES)
+    prompt_style: str | None = option(None, aliases=["--prompt"], choices=PROMPT_STYLES)
     """Prompt style (default: the one the model was trained with, else chat-schema)."""
     threads: int | None = None
     """CPU threads (default: all available cores)."""

@@ -10,7 +10,8 @@ help are written once, in the dataclass:
   (default False: `--flag`; default True: `--flag/--no-flag`), `list[X]` (a repeatable flag,
   or a positional taking several values), `Literal[...]` (choices);
 - a field without a default is required;
-- `option(...)` adds what types do not say: another flag name, choices from a constant,
+- `option(...)` adds what types do not say: another flag name, more names for the same flag
+  (`aliases`, listed in --help), choices from a constant,
   positional, a bare-flag value (`const`), a metavar, a mutually exclusive group, a
   comma-separated list, or one text flag per field of another dataclass (`flags_from`, the
   recipe overrides of `slmbench train`).
@@ -42,6 +43,7 @@ def option(
     *,
     default_factory: Any = _MISSING,
     flag: str | None = None,
+    aliases: Sequence[str] = (),
     choices: Sequence[Any] | None = None,
     positional: bool = False,
     const: Any = None,
@@ -53,14 +55,17 @@ def option(
 ) -> Any:
     """A dataclass field with command-line metadata (see the module docstring).
 
-    `exclusive`: fields sharing this name form a mutually exclusive group. `comma`: a list given
-    as one comma-separated value. `flags_from`: a `dict[str, str]` field collecting one text
-    flag per field of that dataclass (None: not given), in an argument group named `title`.
+    `aliases`: more option strings of the flag (`--prompt` for `--prompt-style`): they parse to
+    the same field, and `command_line` writes the flag itself. `exclusive`: fields sharing this
+    name form a mutually exclusive group. `comma`: a list given as one comma-separated value.
+    `flags_from`: a `dict[str, str]` field collecting one text flag per field of that dataclass
+    (None: not given), in an argument group named `title`; its fields' `aliases` are kept.
     """
     metadata = {
         key: value
         for key, value in {
             "flag": flag,
+            "aliases": tuple(aliases),
             "choices": tuple(choices) if choices is not None else None,
             "positional": positional,
             "const": const,
@@ -70,7 +75,7 @@ def option(
             "flags_from": flags_from,
             "title": title,
         }.items()
-        if value not in (None, False)
+        if value not in (None, False, ())
     }
     return dataclasses.field(default=default, default_factory=default_factory, metadata=metadata)
 
@@ -187,9 +192,13 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
             target = exclusive[meta["exclusive"]]
         kwargs = _argument(f, _unwrap_optional(hints[f.name]), docs.get(f.name, ""))
         if meta.get("positional"):
+            if "aliases" in meta:
+                raise TypeError(f"{cls.__name__}.{f.name}: a positional takes no aliases")
             target.add_argument(f.name, **kwargs)
         else:
-            target.add_argument(meta.get("flag", cli_flag(f.name)), dest=f.name, **kwargs)
+            flags = [meta.get("flag", cli_flag(f.name)), *meta.get("aliases", ())]
+            # argparse refuses a name another flag already has (ArgumentError) here, at build time.
+            target.add_argument(*flags, dest=f.name, **kwargs)
 
 
 def _argument(f: dataclasses.Field, kind: Any, doc: str) -> dict[str, Any]:
@@ -245,6 +254,7 @@ def _add_flags_from(parser: argparse.ArgumentParser, f: dataclasses.Field, sourc
         # Text here; the owner of `source` types and checks it, so that errors name the field.
         group.add_argument(
             cli_flag(sub.name),
+            *sub.metadata.get("aliases", ()),
             dest=f"{f.name}:{sub.name}",
             metavar=type_metavar(hints[sub.name]),
             help=docs.get(sub.name, "").replace("%", "%%"),

@@ -53,7 +53,7 @@ class ModelOptions:
     """How the llamacpp backend constrains: llguidance (default: the transformers backend's
     grammar and closing mode, batched) or llama.cpp (its own GBNF grammar, one row at a time, as
     llama-cpp-python's server decodes)."""
-    prompt_style: str | None = option(None, flag="--prompt", choices=PROMPT_STYLES)
+    prompt_style: str | None = option(None, aliases=["--prompt"], choices=PROMPT_STYLES)
     """Prompt style (default: the adapter's train recipe's, else chat)."""
     schemas: str | None = None
     """Schema folder (default: the packaged EdgeJSON schemas). For rows of the original EdgeJSON

@@ -317,8 +317,9 @@ def _model_recipe(model: str) -> dict | None:
 
 
 def _prompt_style(requested: str | None, recipe: dict | None, default: str) -> tuple[str, str]:
-    """The prompt style and where it came from: --prompt, else the train recipe's, else the
-    task's zero-shot default."""
+    """The prompt style and where it came from: --prompt-style (recorded as "--prompt", its
+    old name, as in earlier results), else the train recipe's, else the task's zero-shot
+    default."""
     if requested:
         return requested, "--prompt"
     trained = (recipe or {}).get("prompt_style")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from slmbench.errors import SlmbenchError
-from slmbench.options import field_types
+from slmbench.options import field_types, option
 
 ALL_LINEAR = "all-linear"
 TRUE_WORDS = ("true", "yes", "on", "1")
@@ -70,7 +70,7 @@ class Recipe:
     token_budget: int | None = None
     """Most tokens (padding included) per micro-batch: long examples then travel in smaller
     batches. None: batches of per_device_batch_size, grouped by length."""
-    prompt_style: Literal["paper", "chat", "chat-schema"] = "chat"
+    prompt_style: Literal["paper", "chat", "chat-schema"] = option("chat", aliases=["--prompt"])
     """Prompt format (slmbench.prompts); evaluation must use the same one."""
     bf16: Literal["auto", "true", "false"] = "auto"
     """bf16 autocast over fp32 weights; `auto`: on where the hardware supports it."""
