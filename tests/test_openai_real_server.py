@@ -140,15 +140,25 @@ def evaluate(out: Path, data: Path, factory=None, **options) -> tuple[dict, dict
 
 
 def llamacpp_as_served(opts, model: str, adapter: str | None):
-    """The llamacpp backend decoding under llama.cpp's own grammar sampler, as the server does
-    (the default where the backend has a choice of grammar engines is llguidance)."""
+    """The llamacpp backend as the server runs the model: under llama.cpp's own grammar sampler
+    (the backend's default engine is llguidance), and with the prompt tokenized by llama.cpp, as
+    the server tokenizes the text it is sent (the backend feeds the HF tokenizer's ids, which
+    for SmolLM2 differ where a whitespace run precedes a digit)."""
     from slmbench.models.llamacpp_backend import LlamaCppBackend
     from slmbench.models.registry import load_backend
+    from slmbench.prompts import prompt_add_special_tokens
 
     options = opts.backend_options()
     if "grammar_engine" in inspect.signature(LlamaCppBackend).parameters:
         options["grammar_engine"] = "llama.cpp"
-    return load_backend("llamacpp", model, adapter, **options)
+    backend = load_backend("llamacpp", model, adapter, **options)
+
+    def served_prompt_ids(prompt: str) -> list[int]:
+        add_bos = prompt_add_special_tokens(backend.tokenizer, prompt)
+        return backend.llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True)
+
+    backend.prompt_ids = served_prompt_ids
+    return backend
 
 
 def check_served_equals_local(
