@@ -1,6 +1,8 @@
 """`slmbench compare RUN_A RUN_B`: paired comparison of two eval runs on the examples they
-share: JSONExact of each, the delta B - A with a paired bootstrap interval, and McNemar's test,
-overall and per tier."""
+share: the task's per-row score of each (JSONExact for EdgeJSON; for EdgeIntent and
+EdgeFuncCall, whose rows carry `correct`, the task's accuracy: the intent, or the call list under
+BFCL's rules), the delta B - A with a paired bootstrap interval, and McNemar's test, overall and
+per tier (EdgeFuncCall: per category)."""
 
 from __future__ import annotations
 
@@ -36,11 +38,12 @@ def compare_runs(run_a: str | Path, run_b: str | Path, force: bool = False) -> d
         tiers.setdefault(by_id_a[i]["complexity"], []).append(i)
     order = [t for t in TIERS if t in tiers] + sorted(t for t in tiers if t not in TIERS)
     groups.update({t: tiers[t] for t in order})
+    metric = row_metric([by_id_a[i] for i in shared] + [by_id_b[i] for i in shared])
     table = {}
     for name, ids in groups.items():
         table[name] = paired_delta(
-            [bool(by_id_a[i]["json_exact"]) for i in ids],
-            [bool(by_id_b[i]["json_exact"]) for i in ids],
+            [bool(by_id_a[i][metric]) for i in ids],
+            [bool(by_id_b[i][metric]) for i in ids],
         )
         table[name]["field_f1_a"] = _mean(by_id_a[i]["field_f1"] for i in ids)
         table[name]["field_f1_b"] = _mean(by_id_b[i]["field_f1"] for i in ids)
@@ -51,9 +54,19 @@ def compare_runs(run_a: str | Path, run_b: str | Path, force: bool = False) -> d
         "shared": len(shared),
         "only_a": len(by_id_a.keys() - by_id_b.keys()),
         "only_b": len(by_id_b.keys() - by_id_a.keys()),
-        "metric": "json_exact",
+        "metric": metric,
         "groups": table,
     }
+
+
+def row_metric(rows: list[dict]) -> str:
+    """The per-row score two runs are paired on: `correct` when every row has one (the intent
+    and function-calling tasks), else `json_exact`.
+
+    >>> row_metric([{"json_exact": True, "correct": False}]), row_metric([{"json_exact": True}])
+    ('correct', 'json_exact')
+    """
+    return "correct" if rows and all("correct" in row for row in rows) else "json_exact"
 
 
 def _mean(values) -> float:
@@ -92,11 +105,13 @@ def comparison_text(result: dict) -> str:
             f"constrained {run.get('constrained') or 'off'})"
         )
 
+    accuracy = result.get("metric") == "correct"
+    short = "right" if accuracy else "exact"
     header = [
         "",
         "n",
-        "A exact %",
-        "B exact %",
+        f"A {short} %",
+        f"B {short} %",
         "B-A pts [95% CI]",
         "only A",
         "only B",
@@ -131,7 +146,8 @@ def comparison_text(result: dict) -> str:
         lines.append("WARNING: the runs used different datasets (--force)")
     lines += [
         format_table(header, rows),
-        "JSONExact, paired on shared ids; only A/only B: examples exactly right in one run only.",
+        f"{'accuracy (the task' + chr(39) + 's scoring)' if accuracy else 'JSONExact'}, paired on "
+        "shared ids; only A/only B: examples right in one run only.",
     ]
     return "\n".join(lines)
 
