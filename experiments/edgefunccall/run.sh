@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # EdgeFuncCall (PLAN.md): generated data, zero-shot and fine-tuned constrained evals on the
-# held-out generated rows and on the 56 BFCL sample rows.  [STEP=zs|ft] bash experiments/edgefunccall/run.sh
+# held-out generated rows and on the 56 BFCL sample rows.  [STEP=zs|ft|more] bash experiments/edgefunccall/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . experiments/lib.sh
 D=runs/fc-data
 B=../shared/bfcl_sample
-STEP=${STEP:-all}  # STEP=zs|shot10|full|ft: one part only
+STEP=${STEP:-all}  # STEP=zs|ft|more: one part only
 SAMPLES="live_parallel live_parallel_multiple live_relevance"
 [ -f $D/manifest.json ] || $S data build --task edgefunccall --out $D --train 1000 --test 400 --seed 0
 if [ "$STEP" = all ] || [ "$STEP" = zs ]; then
@@ -30,6 +30,26 @@ if [ "$STEP" = all ] || [ "$STEP" = ft ]; then
     for f in $SAMPLES; do
       evaluate $EVAL/$NAME.on-bfcl-sample-$f.constrained --adapter $TRAIN/$NAME \
         --data $B/BFCL_v4_$f.json --constrained --name $NAME
+    done
+  fi
+fi
+
+# Part 2 (PLAN.md): continue on 2,000 fresh rows (seed 1), held-out requests dropped
+MORE=fc-lora-r16-e1-plus2k
+D1=runs/fc-data-s1
+if [ "$STEP" = all ] || [ "$STEP" = more ]; then
+  [ -f $D1/manifest.json ] || $S data build --task edgefunccall --out $D1 --train 2000 --test 10 --seed 1
+  once $D1/train-minus-val.jsonl $PY experiments/edgefunccall/drop_overlap.py $D1/train.jsonl \
+    $D/test.jsonl
+  trained $MORE || $S train --task edgefunccall --model $M --data $D1/train-minus-val.jsonl \
+    --init-adapter $TRAIN/$NAME --recipe recommended --prompt-style chat --epochs 1 \
+    --max-length 1024 --eval-every-steps 0 --val-generate-rows 0 --name $MORE --out $TRAIN/$MORE
+  evaluate $EVAL/$MORE.on-fc-gen-val.constrained --adapter $TRAIN/$MORE --data $D/test.jsonl \
+    --constrained --name $MORE
+  if [ -d $B ]; then
+    for f in $SAMPLES; do
+      evaluate $EVAL/$MORE.on-bfcl-sample-$f.constrained --adapter $TRAIN/$MORE \
+        --data $B/BFCL_v4_$f.json --constrained --name $MORE
     done
   fi
 fi
