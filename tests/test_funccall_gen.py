@@ -156,3 +156,15 @@ def test_data_build_task_edgefunccall_writes_the_splits(tmp_path, capsys):
     assert main([*argv, "--train", "30", "--test", "0", *excluded]) == 0
     old = {r.prompt for r in read_bfcl(out / "test.jsonl")[0]}
     assert not old & {r.prompt for r in read_bfcl(again / "train.jsonl")[0]}
+
+
+def test_a_no_call_row_gets_the_full_budget_not_one_sized_to_its_empty_gold(built):
+    """19 tokens (the budget sized to `[]`) would cut a wrong call short and score it as no call."""
+    from slmbench.eval.runner import build_examples
+
+    rows, schemas = read_bfcl(built / "test.jsonl")
+    by_category = {r.complexity: r for r in rows}
+    picked = [by_category["irrelevance"], by_category["simple"]]
+    irrelevant, simple = build_examples(picked, schemas, "chat", None, 700, "edgefunccall")
+    assert irrelevant.row.expected_output == [] and irrelevant.max_new_tokens == 700
+    assert 16 < simple.max_new_tokens < 700

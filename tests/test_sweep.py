@@ -15,8 +15,9 @@ from conftest import write_tiny_dataset
 import slmbench
 from slmbench.cli import main
 from slmbench.errors import SlmbenchError
-from slmbench.sweep import SweepOptions, grouped, subset_order
+from slmbench.sweep import SweepOptions
 from slmbench.sweep_grid import read_grid
+from slmbench.sweep_runner import grouped, subset_order
 
 NAMES = ["Ada", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal", "Ivy", "Jo", "Kai", "Lu"]
 CITIES = ["Paris", "Oslo", "Rome", "Lima"]

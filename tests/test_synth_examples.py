@@ -17,7 +17,8 @@ from slmbench.data.synth.examples import read_examples
 from slmbench.data.synth.forms import DateForm, NumberForm, TextForm
 from slmbench.data.synth.locate import fuzzy_find
 from slmbench.data.synth.schema_walk import SchemaDoc
-from slmbench.data.synth.templates import Substituter, make_template
+from slmbench.data.synth.substitute import Substituter
+from slmbench.data.synth.templates import make_template
 from slmbench.data.synth.values import ValueMaker
 from slmbench.errors import DataError
 

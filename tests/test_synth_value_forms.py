@@ -21,7 +21,8 @@ from slmbench.data.synth import SynthOptions, synth
 from slmbench.data.synth.forms import DateForm, NumberForm, format_date, parse_iso
 from slmbench.data.synth.normalised import CodeNameForm, LayoutForm, NameOrderForm, PercentForm
 from slmbench.data.synth.schema_walk import SchemaDoc
-from slmbench.data.synth.templates import Substituter, make_template
+from slmbench.data.synth.substitute import Substituter
+from slmbench.data.synth.templates import make_template
 from slmbench.data.synth.value_forms import _first_names
 from slmbench.data.synth.values import ValueMaker
 

@@ -14,7 +14,8 @@ from slmbench.specialize_plan import (
     cpu_train_rate,
 )
 from slmbench.specialize_plan import model_params as registered_params
-from slmbench.sweep_grid import Cell, Grid
+from slmbench.sweep_cells import Cell
+from slmbench.sweep_grid import Grid
 
 FULL_FT_CPU_TOKENS_PER_S = {"fp32": 250.0, "bf16": 190.0, "bf16-emulated": 62.5}
 """Training tokens/s of a full fine-tune of the 135M model on 2 CPU cores, by the dtype that

@@ -57,6 +57,22 @@ def max_new_tokens_for(answer_tokens: int, cap: int) -> int:
     return min(cap, math.ceil(ANSWER_TOKEN_FACTOR * answer_tokens) + ANSWER_TOKEN_MARGIN)
 
 
+def example_budget(gold: Any, answer_tokens: int, cap: int) -> int:
+    """The budget of one row: from its gold's length, except where the gold says nothing about
+    the length of a wrong answer. A row without gold (BFCL relevance: any call is right) and a
+    row whose right answer is no call (`[]`, irrelevance) get the cap: a budget of 19 tokens would
+    cut a wrong call short, leave it unparseable, and count it as no call.
+
+    >>> example_budget({"a": 1}, 100, 1024), example_budget([], 2, 1024)
+    (166, 1024)
+    >>> example_budget(None, 0, 512)
+    512
+    """
+    if gold is None or gold == []:
+        return cap
+    return max_new_tokens_for(answer_tokens, cap)
+
+
 def token_policy(cap: int, has_tokenizer: bool) -> str:
     counted = (
         "tokens of the formatted gold answer (model tokenizer)"
@@ -65,7 +81,8 @@ def token_policy(cap: int, has_tokenizer: bool) -> str:
     )
     return (
         f"per example: min({cap}, ceil({ANSWER_TOKEN_FACTOR} * gold_tokens) + "
-        f"{ANSWER_TOKEN_MARGIN}), gold_tokens = {counted}; greedy, stop at the first "
+        f"{ANSWER_TOKEN_MARGIN}), gold_tokens = {counted}; {cap} for a row without gold or "
+        "whose gold is no call ([]); greedy, stop at the first "
         "complete JSON value or end of sequence"
     )
 
@@ -372,8 +389,7 @@ def build_examples(
             prompt=prompt,
             messages=messages,
             prompt_length=length,
-            # A row without a gold answer (BFCL relevance: any call is right) gets the cap.
-            max_new_tokens=cap if row.expected_output is None else max_new_tokens_for(tokens, cap),
+            max_new_tokens=example_budget(row.expected_output, tokens, cap),
         )
         for row, prompt, messages, length, tokens in zip(
             rows, prompts, all_messages, prompt_lengths, answer_tokens, strict=True

@@ -129,6 +129,27 @@ def _ci_err(run: EvalRun, name: str, tier: str | None = None) -> tuple[float, fl
     return (100 * max(v - lo, 0.0), 100 * max(hi - v, 0.0))
 
 
+def label_bar_feet(ax, bars, values: list[float], *, fontsize: float, horizontal: bool = False):
+    """Each bar's value in percent, inside the bar's foot, so whiskers never cover it; a 0% bar
+    still gets its label (black; white on bars of 8% and more). `horizontal`: `barh` bars."""
+    for bar, value in zip(bars, values, strict=True):
+        if horizontal:
+            foot, offset = (0, bar.get_y() + bar.get_height() / 2), (2, 0)
+            align = {"ha": "left", "va": "center"}
+        else:
+            foot, offset = (bar.get_x() + bar.get_width() / 2, 0), (0, 2)
+            align = {"ha": "center", "va": "bottom"}
+        ax.annotate(
+            f"{value:.0f}",
+            foot,
+            xytext=offset,
+            textcoords="offset points",
+            fontsize=fontsize,
+            color="white" if value >= 8 else "black",
+            **align,
+        )
+
+
 def tier_bars(group: DatasetGroup, colors: dict[str, str], stem: Path, key: str) -> Figure | None:
     tiers = group_tiers(group)
     runs = group.runs
@@ -151,18 +172,7 @@ def tier_bars(group: DatasetGroup, colors: dict[str, str], stem: Path, key: str)
                 error_kw={"elinewidth": 0.7, "capsize": 2, "ecolor": "0.35"},
             )
             if len(runs) <= 4:
-                # Inside the bar's foot, so whiskers never cover it; 0% bars still get a label.
-                for bar, v in zip(bars, values, strict=True):
-                    ax.annotate(
-                        f"{v:.0f}",
-                        (bar.get_x() + bar.get_width() / 2, 0),
-                        xytext=(0, 2),
-                        textcoords="offset points",
-                        ha="center",
-                        va="bottom",
-                        fontsize=6,
-                        color="white" if v >= 8 else "black",
-                    )
+                label_bar_feet(ax, bars, values, fontsize=6)
         ax.set_xticks(range(len(tiers)), [t.capitalize() for t in tiers])
         ax.set_xlabel("schema complexity tier")
         ax.set_ylabel("JSONExact (%)")

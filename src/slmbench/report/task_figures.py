@@ -242,18 +242,7 @@ def category_bars(group: DatasetGroup, stem: Path, key: str) -> Figure | None:
                 error_kw=WHISKERS,
             )
             if len(categories) * len(runs) <= 24:
-                # Inside the bar's foot, so whiskers never cover it; 0% bars still get a label.
-                for bar, value in zip(bars, values, strict=True):
-                    ax.annotate(
-                        f"{value:.0f}",
-                        (0, bar.get_y() + bar.get_height() / 2),
-                        xytext=(2, 0),
-                        textcoords="offset points",
-                        ha="left",
-                        va="center",
-                        fontsize=5,
-                        color="white" if value >= 8 else "black",
-                    )
+                figs.label_bar_feet(ax, bars, values, horizontal=True, fontsize=5)
         ax.set_yticks(range(len(runs)), [figs._wrap(r.label, 26) for r in runs])
         ax.set_ylim(len(runs) - 0.5, -0.5)
         ax.set_xlim(0, 100)

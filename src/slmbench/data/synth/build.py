@@ -38,7 +38,7 @@ from slmbench.data.synth.gold import GoldMaker
 from slmbench.data.synth.options import SynthOptions
 from slmbench.data.synth.render import build_field
 from slmbench.data.synth.schema_walk import SchemaDoc, load_schema_doc
-from slmbench.data.synth.templates import Substituter
+from slmbench.data.synth.substitute import Substituter
 from slmbench.data.synth.values import ValueMaker
 from slmbench.data.synth.wording import Wording
 from slmbench.errors import SlmbenchError

@@ -7,7 +7,7 @@ real UUID, not a string of the same character classes with non-hex letters in it
 what the examples share: the letter case, a UUID's version digit, an email or URL host, the
 leading octets of an address, a phone's layout and country code, a currency sign and the way
 an amount is written. ISO dates and timestamps are shifted as a whole by the substituter
-(`templates.shift_iso`), and values of no known form keep their shape (`Substituter.shape`).
+(`substitute.shift_iso`), and values of no known form keep their shape (`Substituter.shape`).
 """
 
 from __future__ import annotations
