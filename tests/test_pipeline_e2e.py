@@ -105,3 +105,20 @@ def _log(run: Path) -> list[dict]:
     from slmbench.train.trainer import read_log
 
     return read_log(run / "train_log.jsonl")
+
+
+def test_eval_data_replaces_the_built_test_split_in_both_evals_and_the_overlap_check(tmp_path):
+    """`--eval-data` (the frozen test split of record in the quickstart) is what both evals
+    read and what the built training rows are checked against."""
+    from slmbench.errors import SlmbenchError
+    from slmbench.pipeline import PipelineOptions, plan
+
+    frozen = Path(__file__).resolve().parents[1] / "results/data/edgejson-seed0/test.jsonl"
+    steps = {step.title: step for step in plan(PipelineOptions(out=tmp_path, eval_data=frozen))}
+    assert steps["evaluate the base model zero-shot"].options().data == str(frozen)
+    assert steps["validate it"].options().against == frozen
+    tuned_run = tmp_path / "train"
+    (tuned_run / "adapter").mkdir(parents=True)
+    assert steps["evaluate the fine-tuned model"].options().data == str(frozen)
+    with pytest.raises(SlmbenchError, match="--eval-data nope.jsonl: no such file"):
+        plan(PipelineOptions(out=tmp_path, eval_data=Path("nope.jsonl")))

@@ -48,6 +48,10 @@ class PipelineOptions:
     """Training rows to generate."""
     test: int = DEFAULT_TEST_ROWS
     """Test rows to generate."""
+    eval_data: Path | None = None
+    """Test file for both evals instead of the built test split, e.g. the frozen test split of
+    record (`results/data/edgejson-seed0/test.jsonl`), so that the main job's scores compare
+    with the record's; the built training rows are checked against it for overlap."""
     limit: int | None = None
     """Evaluate only the first N test rows."""
     batch_size: int = DEFAULT_BATCH_SIZE
@@ -94,7 +98,9 @@ def plan(opts: PipelineOptions) -> list[Step]:
 
     data, out = opts.out / "data", opts.out
     zero, tuned_run, tuned_eval = out / "zero-shot", out / "train", out / "finetuned"
-    test = str(data / "test.jsonl")
+    if opts.eval_data is not None and not Path(opts.eval_data).is_file():
+        raise SlmbenchError(f"--eval-data {opts.eval_data}: no such file")
+    test = str(opts.eval_data or data / "test.jsonl")
     run_opts: dict[str, Any] = {"batch_size": opts.batch_size, "limit": opts.limit}
     if opts.task != DEFAULT_TASK:
         run_opts["task"] = opts.task
@@ -123,7 +129,7 @@ def plan(opts: PipelineOptions) -> list[Step]:
             Step(
                 "validate it",
                 "data validate",
-                lambda: ValidateOptions(file=data / "train.jsonl", against=data / "test.jsonl"),
+                lambda: ValidateOptions(file=data / "train.jsonl", against=Path(test)),
                 _validate,
             )
         )
