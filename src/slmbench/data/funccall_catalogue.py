@@ -9,7 +9,7 @@ A domain file is a mapping with one key, `tools`, a list of tools (`funccall_spe
         description: Get the current weather conditions for a location.
         namespace: time                # optional: the dotted style's prefix (default: the domain)
         general: true                  # optional: could serve any request (web search)
-        overlap: weather               # optional: tools with this tag serve each other's requests
+        overlap: [weather]             # optional: tools sharing a tag serve each other's requests
         params:
           - name: location
             type: string               # BFCL's: string integer float boolean array dict
@@ -26,6 +26,10 @@ A domain file is a mapping with one key, `tools`, a list of tools (`funccall_spe
                                        # (booleans: the fragments for true, without {v})
             say_no: [just once]        # booleans: the fragments for false (none: never false)
             words: {celsius: [Celsius, °C]}        # enums: other ways to say a value
+            listable: true             # required: every phrase reads right with a list in its
+                                       # slot ("in Paris, Oslo and Rome"; parallel rows)
+            after: pickup_date         # dates: falls 1-14 days after this earlier date
+            vary: false                # parallel rows never vary it alone (default true)
         do: ['check the weather in {location}']    # each names exactly the required parameters
         ask: ["what's the weather like in {location}"]
 
@@ -52,7 +56,7 @@ SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 TOOL_KEYS = frozenset(("name", "description", "namespace", "general", "overlap", "params"))
 TOOL_KEYS |= {"do", "ask"}
 PARAM_KEYS = frozenset(("name", "type", "kind", "required", "description", "enum", "default"))
-PARAM_KEYS |= {"items", "lo", "hi", "say", "say_no", "words"}
+PARAM_KEYS |= {"items", "lo", "hi", "say", "say_no", "words", "listable", "after", "vary"}
 PYTHON_TYPES = {"string": (str,), "integer": (int,), "float": (int, float), "boolean": (bool,)}
 
 
@@ -115,7 +119,7 @@ def _tool(domain: str, raw: Any, where: str) -> Tool:
         ask=_texts(raw.get("ask", []), f"{where}: ask", empty=True),
         namespace=_snake(raw["namespace"], f"{where}: namespace") if "namespace" in raw else "",
         general=_flag(raw.get("general", False), f"{where}: general"),
-        overlap=_text(raw["overlap"], f"{where}: overlap") if "overlap" in raw else "",
+        overlap=_texts(raw.get("overlap", []), f"{where}: overlap", empty=True),
     )
     try:
         tool.check()
@@ -176,6 +180,9 @@ def _param(raw: Any, where: str) -> Param:
         lo=lo,
         hi=hi,
         words=tuple((k, _texts(v, f"{where}: words.{k}")) for k, v in words.items()),
+        listable=_flag(raw.get("listable", False), f"{where}: listable"),
+        after=_snake(raw["after"], f"{where}: after") if "after" in raw else "",
+        vary=_flag(raw.get("vary", True), f"{where}: vary"),
     )
 
 

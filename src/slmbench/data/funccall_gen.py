@@ -7,12 +7,16 @@ parameters are mentioned at random, and values are written as people write them
 (`funccall_values`). Categories:
 - simple: one tool offered, one call;
 - multiple: 2-5 tools offered (distractors from the same domain and others), one call;
-- parallel: one tool, 2-4 calls ("the weather in Paris, Oslo and Rome", or one clause each);
-- parallel_multiple: 2-3 of the offered tools, 2-4 calls;
+- parallel: one tool, 2-4 calls; calls that differ in one listable parameter are said once as a
+  list in its slot ("the weather in Paris, Oslo and Rome"), any others one clause each, every
+  clause a whole request;
+- parallel_multiple: 2-3 of the offered tools, 2-4 calls, no two alike;
 - irrelevance: 1-4 tools, none of which can serve the request (other domains, never a
   general tool such as web search, never one that overlaps the request's): the answer is `[]`;
 - relevance: 1-5 tools, one serves the request; any well-formed call is right (BFCL's rule),
   the gold is the call.
+Distractors never overlap a called tool (`Tool.overlap`), so one tool is the request's. A
+request writes its dates one way and its times one way, its dates within weeks of each other.
 Rows are `Row`s with `tools` (BFCL's dialect), `possible_answer` (BFCL's ground-truth form:
 each given argument's value, `""` and the default for an optional one left out, `""` too when
 the given value is the default) and `category`, so `slmbench.data.bfcl.read_bfcl` reads them
@@ -22,6 +26,7 @@ back as it reads BFCL's files. The same seed gives the same bytes.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,7 +65,15 @@ DO_OPENERS = (
 ASK_OPENERS = ("{x}?", "{x}?", "Hey, {x}?", "Quick question: {x}?")
 JOINERS = (", and {x}", ", and also {x}", "; then {x}", " and {x}")
 SENTENCE_JOINERS = ("Also, {x}.", "Then {x}.", "After that, {x}.", "And {x}.", "Also {x}.")
+ASK_JOINERS = ("{x}?", "{x}?", "Also, {x}?", "And {x}?")
+"""A later sentence's openers: "Hey," and "Quick question:" open a request, not its middle."""
+LISTED_CHANCE = 0.75
+"""Chance that a parallel row over a tool with a listable parameter varies it as a list."""
+VARY_ONE_CHANCE = 0.5
+"""Otherwise, chance that its calls differ in one parameter (one clause each), not in all."""
 MAX_TRIES = 50
+_AN = re.compile(r"\b([Aa]) (?=[AEIOaeio](?!ne\b))")
+"""'a' before a vowel sound ("a Organic Water Bottle", "a Ibis hotel"); not "a one"."""
 
 
 @dataclass
@@ -91,24 +104,24 @@ class FuncCallGenerator:
             if fixed and p.name in fixed:
                 value, text = fixed[p.name]
             elif p.required or (not only_fixed and self.g.chance(OPTIONAL_CHANCE)):
-                value, text = self.draw(p)
+                value, text = self.draw(p, arguments)
                 for _ in range(5):
-                    if not any(
-                        _same_kind(p, q) and arguments[q.name] == value
-                        for q in tool.params
-                        if q.name in arguments
-                    ):
+                    if not _clashes(tool, p, value, arguments):
                         break
-                    value, text = self.draw(p)
+                    value, text = self.draw(p, arguments)
             else:
                 continue
             arguments[p.name], texts[p.name] = value, text
         return Call(tool, arguments, texts)
 
-    def draw(self, p: Param) -> tuple[Any, str]:
+    def draw(self, p: Param, arguments: dict[str, Any] | None = None) -> tuple[Any, str]:
+        """A value of `p` for a call that has `arguments` so far (a date `after` another falls
+        after it)."""
         if p.type == "boolean":
             value = not p.say_no or self.g.chance(0.5)
             return value, self.g.pick(p.say if value else p.say_no)
+        if p.after and arguments and p.after in arguments:
+            return self.values.date(after=arguments[p.after])
         return self.values.draw(p)
 
     def clause(self, call: Call, phrase: str, listed: dict[str, str] | None = None) -> str:
@@ -124,7 +137,7 @@ class FuncCallGenerator:
             else:
                 fragments.append(self.g.pick(p.say).format(v=texts[p.name]))
         self.g.rng.shuffle(fragments)
-        return " ".join([text, *fragments])
+        return _AN.sub(r"\1n ", " ".join([text, *fragments]))
 
     def phrase(self, tool: Tool) -> tuple[str, bool]:
         """A phrase of the tool and whether it is a question."""
@@ -132,9 +145,15 @@ class FuncCallGenerator:
             return self.g.pick(tool.ask), True
         return self.g.pick(tool.do), False
 
-    def sentence(self, clause: str, question: bool) -> str:
-        template = self.g.pick(ASK_OPENERS if question else DO_OPENERS)
-        return _capitalise(template.format(x=clause))
+    def sentence(self, clause: str, question: bool, first: bool = True) -> str:
+        """The clause with an opener (`first`: of the request, else of a later sentence) and its
+        final mark (never a second full stop after "p.m.")."""
+        if first:
+            template = self.g.pick(ASK_OPENERS if question else DO_OPENERS)
+        else:
+            template = self.g.pick(ASK_JOINERS if question else SENTENCE_JOINERS)
+        text = _capitalise(template.format(x=clause))
+        return text[:-1] if text.endswith("..") else text
 
     def request(self, calls: list[Call]) -> str:
         """One clause per call, joined into one sentence or several."""
@@ -148,22 +167,23 @@ class FuncCallGenerator:
             head += self.g.pick(JOINERS).format(x=parts[-1][0])
             return self.sentence(head, False)
         sentences = [self.sentence(*parts[0])]
-        for clause, question in parts[1:]:
-            if question:
-                sentences.append(self.sentence(clause, True))
-            else:
-                sentences.append(_capitalise(self.g.pick(SENTENCE_JOINERS).format(x=clause)))
+        sentences += [self.sentence(c, q, first=False) for c, q in parts[1:]]
         return " ".join(sentences)
 
-    def listed_request(self, calls: list[Call], param: str) -> str:
-        """Calls that differ in one required parameter, said once as a list ("in A, B and C")."""
+    def listed_request(self, calls: list[Call], param: Param) -> str:
+        """Calls that differ in one listable parameter, said once as a list ("in A, B and C")."""
         phrase, question = self.phrase(calls[0].tool)
-        listed = {param: self.g.say_list([c.texts[param] for c in calls])}
+        if param.kind == "date":
+            texts = [self.values.say_date(c.arguments[param.name], listing=True) for c in calls]
+        else:
+            texts = [c.texts[param.name] for c in calls]
+        listed = {param.name: self.g.say_list(texts)}
         return self.sentence(self.clause(calls[0], phrase, listed), question)
 
     # -- rows of each category ----------------------------------------------------------------
     def row(self, category: str, row_id: str) -> Row:
         g = self.g
+        self.values.begin_row()
         if category == "simple":
             tools = [g.pick(TOOLS)]
             calls = [self.call(tools[0])]
@@ -178,11 +198,11 @@ class FuncCallGenerator:
             tools = [g.pick([t for t in TOOLS if t.required])]
             calls, text = self.parallel(tools[0], g.randint(2, 4))
         elif category == "parallel_multiple":
-            targets = g.sample(TOOLS, g.randint(2, 3))
+            targets = self.apart(g.randint(2, 3))
             n_calls = g.randint(len(targets), 4)
             chosen = targets + [g.pick(targets) for _ in range(n_calls - len(targets))]
             g.rng.shuffle(chosen)
-            calls = [self.call(t) for t in chosen]
+            calls = self.distinct_calls(chosen)
             text = self.request(calls)
             tools = targets + self.distractors(targets, g.randint(0, 2))
         elif category == "irrelevance":
@@ -196,39 +216,74 @@ class FuncCallGenerator:
         return self.assemble(row_id, category, text, tools, calls)
 
     def parallel(self, tool: Tool, n: int) -> tuple[list[Call], str]:
-        listable = [p for p in tool.required if p.type in ("string", "integer", "float")]
-        if listable and self.g.chance(0.6):
-            varying = self.g.pick(listable)
-            first = self.call(tool)
-            fixed = {k: (first.arguments[k], first.texts[k]) for k in first.arguments}
-            calls, seen = [first], [first.arguments[varying.name]]
-            for _ in range(n * 5):
-                value = self.values.draw(varying)
-                if value[0] not in seen:
-                    seen.append(value[0])
-                    calls.append(self.call(tool, {**fixed, varying.name: value}, True))
-                if len(calls) == n:
-                    break
+        """`n` calls of `tool` (fewer if it has too few values) and their request: differing in
+        one listable parameter, said as a list; in one other parameter, or in all, one clause
+        per call."""
+        g = self.g
+        scalars = [p for p in tool.required if p.type in ("string", "integer", "float")]
+        listable = [p for p in scalars if p.listable]
+        if listable and g.chance(LISTED_CHANCE):
+            varying = g.pick(listable)
+            calls = self.varied_calls(tool, varying, n)
             if len(calls) >= 2:
-                return calls, self.listed_request(calls, varying.name)
-        calls: list[Call] = []
-        for _ in range(n * 5):
-            call = self.call(tool)
-            if all(call.arguments != c.arguments for c in calls):
-                calls.append(call)
-            if len(calls) == n:
-                break
+                return calls, self.listed_request(calls, varying)
+        free = [p for p in scalars if p.vary and not p.after]
+        if free and g.chance(VARY_ONE_CHANCE):
+            calls = self.varied_calls(tool, g.pick(free), n)
+            if len(calls) >= 2:
+                return calls, self.request(calls)
+        calls = self.distinct_calls([tool] * n)
         return calls, self.request(calls)
+
+    def varied_calls(self, tool: Tool, varying: Param, n: int) -> list[Call]:
+        """Up to `n` calls alike but in `varying` (dates and times in order); a date after the
+        varied one is drawn again for each call."""
+        first = self.call(tool)
+        kept = [k for k in first.arguments if tool.param(k).after != varying.name]
+        fixed = {k: (first.arguments[k], first.texts[k]) for k in kept}
+        values = [(first.arguments[varying.name], first.texts[varying.name])]
+        for _ in range(n * 5):
+            value = self.draw(varying, first.arguments)
+            clash = _clashes(tool, varying, value[0], first.arguments)
+            if not clash and value[0] not in [v for v, _ in values]:
+                values.append(value)
+            if len(values) == n:
+                break
+        if varying.kind in ("date", "time"):
+            values.sort()
+        return [self.call(tool, {**fixed, varying.name: v}, True) for v in values]
+
+    def distinct_calls(self, tools: list[Tool]) -> list[Call]:
+        """A call of each tool (fewer if some tool has too few values), no two of a tool
+        alike in their required arguments, nor in all the parameters that may vary (not one
+        thermostat set to two temperatures)."""
+        calls: list[Call] = []
+        for tool in tools:
+            for _ in range(10):
+                call = self.call(tool)
+                if not any(c.tool == tool and _alike(c, call) for c in calls):
+                    calls.append(call)
+                    break
+        return calls
+
+    def apart(self, n: int) -> list[Tool]:
+        """`n` tools, none of which overlaps another (each clause has one tool to call)."""
+        picked: list[Tool] = []
+        for _ in range(n):
+            pool = [t for t in TOOLS if t not in picked and not any(t.overlaps(q) for q in picked)]
+            picked.append(self.g.pick(pool))
+        return picked
 
     def distractors(self, targets: list[Tool], n: int) -> list[Tool]:
         """`n` other tools, each from the targets' domains or from any other at even odds."""
         taken = {t.name for t in targets}
         domains = {t.domain for t in targets}
+        usable = [t for t in TOOLS if not any(t.overlaps(target) for target in targets)]
         picked: list[Tool] = []
         for _ in range(n):
             same = self.g.chance(0.5)
-            pool = [t for t in TOOLS if t.name not in taken and (t.domain in domains) == same]
-            pool = pool or [t for t in TOOLS if t.name not in taken]
+            pool = [t for t in usable if t.name not in taken and (t.domain in domains) == same]
+            pool = pool or [t for t in usable if t.name not in taken]
             if pool:
                 picked.append(self.g.pick(pool))
                 taken.add(picked[-1].name)
@@ -236,11 +291,7 @@ class FuncCallGenerator:
 
     def unrelated(self, asked: Tool, n: int) -> list[Tool]:
         pool = [
-            t
-            for t in TOOLS
-            if t.domain != asked.domain
-            and not t.general
-            and not (asked.overlap and t.overlap == asked.overlap)
+            t for t in TOOLS if t.domain != asked.domain and not t.general and not t.overlaps(asked)
         ]
         return self.g.sample(pool, n)
 
@@ -293,6 +344,23 @@ def possible_values(call: Call, names: dict[str, str]) -> dict[str, list]:
 
 def _same_kind(p: Param, q: Param) -> bool:
     return p.name != q.name and p.kind == q.kind and p.enum == q.enum and p.type == q.type
+
+
+def _clashes(tool: Tool, p: Param, value: Any, arguments: dict[str, Any]) -> bool:
+    """Whether `value` of `p` equals the call's value of another parameter of its kind (origin
+    and destination, two currencies, two units)."""
+    return any(_same_kind(p, q) and arguments.get(q.name) == value for q in tool.params)
+
+
+def _alike(a: Call, b: Call) -> bool:
+    """Whether two calls of a tool agree in every required argument (a tool with none: in
+    every argument), or in every parameter that may vary (`Param.vary`)."""
+    if a.arguments == b.arguments:
+        return True
+    if a.tool.required and all(a.arguments[p.name] == b.arguments[p.name] for p in a.tool.required):
+        return True
+    varying = [p.name for p in a.tool.params if p.vary]
+    return all(a.arguments.get(k) == b.arguments.get(k) for k in varying)
 
 
 def _capitalise(text: str) -> str:

@@ -3,8 +3,11 @@
 A `Tool` is data: its BFCL definition (name, description, typed parameters with enums, defaults,
 required list) and its phrasing (`do`: imperative phrases, `ask`: questions; both name every
 required parameter as a `{slot}`; each optional parameter has its own fragments, `say`, with
-`{v}` for its value, and booleans `say_no` for false). The catalogue itself is data,
-`funccall_domains/*.yaml`, read by `funccall_catalogue`.
+`{v}` for its value, and booleans `say_no` for false). A required parameter marked `listable`
+reads right with a list of values in its slot ("the weather in Paris, Oslo and Rome"), which is
+how a parallel row may vary it; a date with `after` falls a few days after another date of the
+call (a car's return after its pick-up). The catalogue itself is data, `funccall_domains/*.yaml`,
+read by `funccall_catalogue`.
 
 Tool and parameter names are written in one of several styles per row (`styled_name`), so that
 a model learns to copy the names it is offered rather than remember ours.
@@ -45,6 +48,14 @@ class Param:
     hi: float = 100
     words: tuple[tuple[Any, tuple[str, ...]], ...] = ()
     """Enums: how a request may say a value other than the value itself."""
+    listable: bool = False
+    """Every phrase of the tool reads right with a list of values in this slot: parallel rows
+    may say the calls' values as one list ("check the weather in Paris, Oslo and Rome")."""
+    after: str = ""
+    """Dates: the parameter this date falls 1-14 days after (`return_date` after `pickup_date`)."""
+    vary: bool = True
+    """Whether a parallel row may vary this parameter alone (not: three returns of one order
+    for three reasons, one thermostat set to three temperatures)."""
 
     def bfcl(self) -> dict:
         out: dict[str, Any] = {"type": self.type, "description": self.description}
@@ -74,9 +85,9 @@ class Tool:
     """The dotted style's prefix (default: the domain)."""
     general: bool = False
     """Could serve almost any request (web search): never offered on irrelevance rows."""
-    overlap: str = ""
-    """Tools sharing this tag can serve each other's requests (reminders, places...): never
-    offered together on an irrelevance row."""
+    overlap: tuple[str, ...] = ()
+    """Tools sharing a tag can serve each other's requests (reminders, places...): never offered
+    on an irrelevance row for the other's request, nor as the other's distractor."""
 
     @property
     def required(self) -> list[Param]:
@@ -86,13 +97,34 @@ class Tool:
     def optional(self) -> list[Param]:
         return [p for p in self.params if not p.required]
 
+    def param(self, name: str) -> Param:
+        return next(p for p in self.params if p.name == name)
+
+    def overlaps(self, other: Tool) -> bool:
+        """Whether either tool can serve the other's requests."""
+        return bool(set(self.overlap) & set(other.overlap))
+
     def check(self) -> None:
-        """Every phrase names exactly the required parameters; types are BFCL's."""
+        """Every phrase names exactly the required parameters; types are BFCL's; a listable slot
+        is never quoted; `after` names an earlier date."""
         names = {p.name for p in self.required}
         for phrase in self.do + self.ask:
             slots = set(_SLOT.findall(phrase))
             if slots != names:
                 raise ValueError(f"{self.name}: phrase {phrase!r} has slots {sorted(slots)}")
+        earlier: dict[str, Param] = {}
+        for p in self.params:
+            if p.listable:
+                if not p.required or not p.vary or p.type not in ("string", "integer", "float"):
+                    raise ValueError(f"{self.name}.{p.name}: only a varied required scalar lists")
+                for phrase in self.do + self.ask:
+                    if re.search(rf"[\"']\{{{p.name}\}}|\{{{p.name}\}}[\"']", phrase):
+                        raise ValueError(f"{self.name}.{p.name}: a quoted slot is not listable")
+            if p.after:
+                ref = earlier.get(p.after)
+                if ref is None or ref.kind != "date" or p.kind != "date":
+                    raise ValueError(f"{self.name}.{p.name}: 'after' names an earlier date")
+            earlier[p.name] = p
         for p in self.params:
             if p.type not in BFCL_PARAM_TYPES:
                 raise ValueError(f"{self.name}.{p.name}: type {p.type!r}")

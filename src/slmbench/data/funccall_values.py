@@ -3,7 +3,9 @@
 `ValueSource.draw(param)` returns `(gold, text)`: the value the call carries and how the request
 says it. Dates are ISO in the call and often "March 5, 2024" in the request, times are 24-hour
 `HH:MM` in the call and "7:30 pm" in the request, small counts may be words ("three"), money has
-a currency symbol and thousands separators, lists are "a, b and c". People, emails, phones,
+a currency symbol and thousands separators, lists are "a, b and c". One request writes its dates
+one way and its times one way, and its dates fall within a few weeks of each other (`begin_row`
+draws the row's anchor date and styles). People, emails, phones,
 companies, products and URLs come from the generic data engine (`slmbench.data.synth.values`),
 the rest from the pools of `funccall_values.yaml` (a new kind of value is a new line there).
 Every draw goes through the build's one `Gen`.
@@ -11,12 +13,13 @@ Every draw goes through the build's one `Gen`.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from slmbench.data.gen_values import Gen, humanize, number_text
+from slmbench.data.gen_values import Gen, humanize, long_date, number_text
 from slmbench.data.synth.values import ValueMaker
 from slmbench.data.yaml_data import read_yaml
 from slmbench.errors import DataError
@@ -29,6 +32,12 @@ ENGINE_KINDS = ("person", "email", "phone", "company", "product", "username", "c
 """Kinds drawn by the generic data engine's `ValueMaker.string_of_kind`."""
 TEXT_KINDS = ("date", "time", "city", "place")
 """String kinds `ValueSource.scalar` draws itself (`city`, `place`: from `CITY_POOLS`)."""
+DATE_SPAN_DAYS = 30
+"""A row's dates fall within this many days after its anchor date."""
+AFTER_DAYS = (1, 14)
+"""A date that follows another (`Param.after`) falls this many days after it."""
+DATE_STYLES = ("iso", "iso", "month_first", "month_first", "day_first")
+"""How a row writes its dates: "2024-03-05", "March 5, 2024", "5 March 2024"."""
 CITY_POOLS = ("world_city", "city_state")
 NUMBER_KINDS = {
     "integer": ("count", "coef", "year"),
@@ -85,6 +94,32 @@ class ValueSource:
     def __init__(self, g: Gen):
         self.g = g
         self.engine = ValueMaker(g)
+        self.begin_row()
+
+    def begin_row(self) -> None:
+        """A new request: its anchor date, and how it writes dates and times."""
+        g = self.g
+        self.anchor = g.day()
+        self.date_style = g.pick(DATE_STYLES)
+        self.clock_style = g.pick(("24h", "spoken", "spoken"))
+        self.pm, self.am = g.pick((("pm", "am"), ("PM", "AM"), ("p.m.", "a.m.")))
+
+    def date(self, after: str | None = None) -> tuple[str, str]:
+        """A date near the row's anchor, or 1-14 days after the ISO date `after`."""
+        if after:
+            day = date.fromisoformat(after) + timedelta(days=self.g.randint(*AFTER_DAYS))
+        else:
+            day = self.anchor + timedelta(days=self.g.randint(0, DATE_SPAN_DAYS))
+        iso = day.isoformat()
+        return iso, self.say_date(iso)
+
+    def say_date(self, iso: str, listing: bool = False) -> str:
+        """The ISO date in the row's style; in a list, never "March 5, 2024" (its comma would
+        run into the list's commas)."""
+        style = self.date_style
+        if style == "iso":
+            return iso
+        return long_date(iso, day_first=listing or style == "day_first")
 
     def draw(self, param: Any) -> tuple[Any, str]:
         """A value for `param` (a `funccall_spec.Param`) and how a request writes it."""
@@ -109,14 +144,13 @@ class ValueSource:
 
     def say_enum(self, param: Any, value: Any) -> str:
         """A listed way to say the value, else the value in words (`out_for_delivery`: "out
-        for delivery"), now and then capitalised."""
+        for delivery"; never capitalised mid-sentence, as "log apple for Snack")."""
         spoken = dict(param.words).get(value)
         if spoken and (value not in spoken or self.g.chance(0.7)):
             return self.g.pick(spoken)
         if not isinstance(value, str):
             return number_text(value)
-        words = humanize(value)
-        return words.capitalize() if words.islower() and self.g.chance(0.1) else words
+        return humanize(value)
 
     def scalar(self, kind: str, bfcl_type: str, lo: float, hi: float) -> tuple[Any, str]:
         g = self.g
@@ -125,12 +159,11 @@ class ValueSource:
         if bfcl_type == "float":
             return self.number(kind, lo, hi)
         if kind == "date":
-            iso = g.iso(g.day())
-            return iso, g.say_date(iso)
+            return self.date()
         if kind == "time":
             return self.clock()
         if kind == "city":
-            city = g.pick(POOLS["world_city"]) if g.chance(0.7) else g.city()
+            city = g.pick(POOLS["world_city"])
             return city, city
         if kind == "place":
             place = g.pick(POOLS["city_state"] if g.chance(0.6) else POOLS["world_city"])
@@ -179,10 +212,12 @@ class ValueSource:
         return value, number_text(int(value) if value.is_integer() else value)
 
     def clock(self) -> tuple[str, str]:
+        """A time of day, written in the row's style ("19:30" or "7:30 pm")."""
         g = self.g
         hour, minute = g.randint(6, 22), g.pick((0, 0, 15, 30, 45))
         gold = f"{hour:02d}:{minute:02d}"
+        if self.clock_style == "24h":
+            return gold, gold
         twelve = hour % 12 or 12
-        suffix = g.pick(("pm", "PM", "p.m.")) if hour >= 12 else g.pick(("am", "AM", "a.m."))
-        spoken = f"{twelve}:{minute:02d} {suffix}" if minute else f"{twelve} {suffix}"
-        return gold, g.pick((gold, spoken, spoken))
+        suffix = self.pm if hour >= 12 else self.am
+        return gold, f"{twelve}:{minute:02d} {suffix}" if minute else f"{twelve} {suffix}"
