@@ -61,6 +61,8 @@ def test_recommended_is_the_recipe_search_winner():
     winner_run = runs / "train" / f"edgejson-{best['name']}"
     winner = json.loads((winner_run / "recipe.json").read_text())
     recommended, _ = load_recipe("recommended")
+    # A field added after the search (loss_average) trained the winner with its default.
+    winner = {**Recipe().to_dict(), **winner}
     bookkeeping = {
         "description",
         "eval_every_steps",
@@ -129,6 +131,7 @@ def test_overrides_are_typed():
         ({"learning_rat": 0.1}, "unknown recipe field 'learning_rat'"),
         ({"max_length": 0}, "'max_length' must be at least 1"),
         ({"lora_dropout": 1.5}, "'lora_dropout' must be in [0, 1)"),
+        ({"loss_average": "mean"}, "'loss_average' must be one of token, row"),
     ],
 )
 def test_bad_recipe_values_name_the_field(data, message):
@@ -161,6 +164,22 @@ def test_cli_rejects_a_bad_flag_value(capsys, tmp_path):
         ],
     )
     assert "'learning_rate' must be a number, got 'abc'" in err
+
+
+def test_loss_average_is_token_unless_asked():
+    for name in recipe_names():
+        assert load_recipe(name)[0].loss_average == "token", name
+    assert Recipe().loss_average == "token"
+    row = apply_overrides(Recipe(), {"loss_average": "row"}, "command line")
+    assert row.loss_average == "row"
+    help_text = build_parser()._subparsers._group_actions[0].choices["train"].format_help()
+    assert "--loss-average" in help_text and "each row's mean" in " ".join(help_text.split())
+
+
+def test_cli_rejects_an_unknown_loss_average(capsys, tmp_path):
+    argv = ["train", "--model", "m", "--data", str(tmp_path / "x.jsonl")]
+    err = _cli_error(capsys, [*argv, "--out", str(tmp_path / "run"), "--loss-average", "sample"])
+    assert "recipe field 'loss_average' must be one of token, row, got 'sample'" in err
 
 
 def test_cli_rejects_a_bad_config_file(capsys, tmp_path):
@@ -203,9 +222,12 @@ def test_cli_lists_recipes_for_an_unknown_name(capsys, tmp_path):
 
 def test_a_run_folders_recipe_json_is_a_config():
     """`slmbench train --config RUN/recipe.json` retrains that run: the keys a run adds
-    (base_model, recipe_source) are skipped, every recipe field is kept."""
+    (base_model, recipe_source) are skipped, every recipe field is kept, and a field added
+    since that run (loss_average) takes its default, which is what the run trained with."""
     run_recipe = Path(__file__).parents[1] / "results" / "runs" / "train" / "edgejson-lora-r16-e6"
     saved = json.loads((run_recipe / "recipe.json").read_text())
     recipe, source = load_recipe(config=run_recipe / "recipe.json")
     assert source.endswith("recipe.json")
-    assert recipe.to_dict() == {k: v for k, v in saved.items() if k in RECIPE_FIELDS}
+    kept = {k: v for k, v in saved.items() if k in RECIPE_FIELDS}
+    assert recipe.to_dict() == {**Recipe().to_dict(), **kept}
+    assert len(kept) >= len(RECIPE_FIELDS) - 1

@@ -189,6 +189,45 @@ def test_other_training_data_is_refused(lora_run, tiny_data, tmp_path, capsys):
     assert "training data sha256 differs" in capsys.readouterr().err
 
 
+def test_row_loss_average_trains_and_is_recorded(tmp_path, tiny_model_dir, tiny_data, capsys):
+    """`--loss-average row` through `slmbench train` (left padding on the CPU, micro-batches of
+    2 accumulated in pairs): recorded in recipe.json and train_meta.json, resumable, and a
+    `token` run is refused on its folder."""
+    out = tmp_path / "row"
+    flags = shlex.split(
+        "--max-steps 2 --per-device-batch-size 2 --grad-accum-steps 2 --loss-average row"
+    )
+    argv = _args(tiny_model_dir, tiny_data, out, *flags)
+    assert main(argv) == 0
+    assert json.loads((out / "recipe.json").read_text())["loss_average"] == "row"
+    meta = json.loads((out / "train_meta.json").read_text())
+    assert meta["loss_average"] == "row" and meta["status"] == "complete"
+    losses = [r["loss"] for r in read_log(out / "train_log.jsonl") if r["kind"] == "train"]
+    assert len(losses) == 2 and all(0 < loss < 20 for loss in losses), losses
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert "nothing to train" in capsys.readouterr().out
+    assert main([*argv, "--loss-average", "token"]) == 2
+    assert "loss_average: 'row' there, 'token' now" in capsys.readouterr().err
+
+
+def test_a_run_recorded_before_loss_average_existed_still_resumes(lora_run, tmp_path, capsys):
+    """A recipe.json without a field added since (loss_average) trained with its default."""
+    import shutil
+
+    out, argv = lora_run
+    old = tmp_path / "old"
+    shutil.copytree(out, old)
+    recipe = json.loads((old / "recipe.json").read_text())
+    assert recipe.pop("loss_average") == "token"
+    (old / "recipe.json").write_text(json.dumps(recipe))
+    argv = [str(old) if a == str(out) else a for a in argv]
+    assert main(argv) == 0
+    assert "nothing to train" in capsys.readouterr().out
+    assert main([*argv, "--loss-average", "row"]) == 2
+    assert "loss_average: 'token' there, 'row' now" in capsys.readouterr().err
+
+
 def _tiny_recipe(**overrides: str):
     recipe, _ = load_recipe("paper")
     flags = dict(zip(TINY_FLAGS[2::2], TINY_FLAGS[3::2], strict=True))

@@ -58,6 +58,11 @@ class Recipe:
     """Most examples per micro-batch and device."""
     grad_accum_steps: int = 4
     """Micro-batches accumulated per optimiser step."""
+    loss_average: Literal["token", "row"] = "token"
+    """How an optimiser step's loss weighs its rows. `token`: the mean over all their answer
+    tokens (a 50-token answer weighs 25 times a 2-token one); `row`: each row's mean over its own
+    answer tokens, then the mean over the rows (a short answer such as a function-calling `[]`
+    weighs as much as a long one). The validation loss is the token mean either way."""
     epochs: float = 3.0
     """Passes over the training set (ignored when max_steps > 0)."""
     max_steps: int = -1

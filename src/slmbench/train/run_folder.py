@@ -126,7 +126,9 @@ class RunFolder:
             self.update_meta(name=name)
 
     def _check_same(self, identity: dict[str, Any]) -> None:
-        existing = self._recipe_json()
+        # A recipe.json written before a recipe field existed trained with its default (a new
+        # field's default keeps the earlier behaviour), so that run still resumes.
+        existing = {**Recipe().to_dict(), **self._recipe_json()}
         wanted = identity["recipe"]
         differing = [
             f"{key}: {existing.get(key)!r} there, {wanted.get(key)!r} now"
@@ -181,6 +183,7 @@ class RunFolder:
             "base_model_path": str(model_dir),
             "method": recipe.method,
             "prompt_style": recipe.prompt_style,
+            "loss_average": recipe.loss_average,
             "recipe_source": request.recipe_source,
             "data": {"path": str(request.data), "sha256": data_sha, "n_rows": n_rows_file},
             "schemas": str(request.schemas) if request.schemas else "packaged",

@@ -42,6 +42,37 @@ def answer_logit_span(labels: torch.Tensor) -> int:
     return labels.shape[1] - first
 
 
+def answer_rows(labels: torch.Tensor) -> torch.Tensor:
+    """How many rows of a batch have a labelled token to predict (the count `row` averages over).
+
+    >>> int(answer_rows(torch.tensor([[-100, 5, 6], [-100, -100, 7], [4, -100, -100]])))
+    2
+    """
+    return (labels[:, 1:] != IGNORE_INDEX).any(dim=1).sum()
+
+
+def row_loss_sum(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """The sum over rows of each row's mean cross-entropy over its own labelled tokens (logit t
+    predicts label t + 1, as in the causal-LM loss; a row without labels adds 0). Divided by the
+    rows of the accumulated batch, it is the `row` loss average.
+
+    >>> logits = torch.zeros(2, 4, 2)
+    >>> labels = torch.tensor([[-100, 0, 1, 1], [-100, -100, -100, 0]])
+    >>> round(row_loss_sum(logits, labels).item(), 4)  # ln 2 per token, so ln 2 per row
+    1.3863
+    """
+    logits = logits[:, :-1].float()  # the causal-LM loss upcasts too
+    targets = labels[:, 1:].to(logits.device)
+    losses = torch.nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]),
+        targets.reshape(-1),
+        ignore_index=IGNORE_INDEX,
+        reduction="none",
+    ).view(targets.shape)
+    counts = (targets != IGNORE_INDEX).sum(dim=1)
+    return (losses.sum(dim=1) / counts.clamp(min=1)).sum()
+
+
 class AnswerOnlyTrainer(Trainer):
     """A `Trainer` whose training batches come from a length-grouped batch sampler, whose loss
     asks the model for the logits of the answer span only, and whose evaluation adds the
@@ -53,23 +84,64 @@ class AnswerOnlyTrainer(Trainer):
     loss, 1.17x the training tokens/s on a 2-core CPU, and less memory
     (experiments/bench/bench_answer_span.txt); right-padded batches keep the span from the
     earliest answer start. Models whose `forward` has no `logits_to_keep` get the Trainer's
-    own loss."""
+    own loss.
 
-    def __init__(self, *args: Any, batch_sampler: Any, generation_validator: Any = None, **kwargs):
+    `loss_average` (the recipe field): `token` is the model's own loss, normalised by the
+    Trainer over the answer tokens of the accumulated batch. `row` is computed here in training:
+    each row's mean token loss (`row_loss_sum`), divided by the answer rows of the accumulated
+    batch (`get_batch_samples` counts them in place of the tokens), so that the step's loss is
+    the mean over its rows whatever their split into micro-batches. Evaluation keeps `token`."""
+
+    def __init__(
+        self,
+        *args: Any,
+        batch_sampler: Any,
+        generation_validator: Any = None,
+        loss_average: str = "token",
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.batch_sampler = batch_sampler
         self.generation_validator = generation_validator
+        if loss_average not in ("token", "row"):
+            raise ValueError(f"loss_average must be 'token' or 'row', not {loss_average!r}")
+        self.loss_average = loss_average
+        if loss_average == "row":
+            # Already divided by the accumulated batch's rows: the Trainer must not divide it by
+            # the accumulation steps. (Trainers without this attribute skip that division
+            # whenever num_items_in_batch is given to a model taking loss kwargs, as HF's do.)
+            self.loss_is_scaled_for_ga = True
         inner = self.accelerator.unwrap_model(self.model)
         inner = inner.get_base_model() if hasattr(inner, "get_base_model") else inner
         self.answer_span_logits = "logits_to_keep" in inspect.signature(inner.forward).parameters
 
+    def get_batch_samples(self, epoch_iterator, num_batches, device):
+        batches, num_items = super().get_batch_samples(epoch_iterator, num_batches, device)
+        if self.loss_average == "row" and batches and "labels" in batches[0]:
+            num_items = sum(answer_rows(b["labels"]) for b in batches).to(device)
+            if self.args.average_tokens_across_devices and self.args.world_size > 1:
+                num_items = self.accelerator.gather(num_items).sum()  # as the Trainer's tokens
+        return batches, num_items
+
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        # The model's own loss (and the Trainer's normalisation over the accumulated batch),
-        # given only the logits and labels of the answer span.
+        # The loss of the answer span only: its logits and labels.
         if self.answer_span_logits and "labels" in inputs:
             span = answer_logit_span(inputs["labels"])
             inputs = {**inputs, "labels": inputs["labels"][:, -span:], "logits_to_keep": span}
+        if self.loss_average == "row" and model.training and "labels" in inputs:
+            return self._row_average_loss(model, inputs, return_outputs, num_items_in_batch)
+        # `token`: the model's own loss and the Trainer's normalisation.
         return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+
+    def _row_average_loss(self, model, inputs, return_outputs, num_rows):
+        labels = inputs["labels"]
+        outputs = model(**{k: v for k, v in inputs.items() if k != "labels"})
+        if num_rows is None:  # a micro-batch on its own
+            num_rows = answer_rows(labels)
+        loss = row_loss_sum(outputs.logits, labels) / num_rows.clamp(min=1)
+        if self.args.average_tokens_across_devices and self.args.world_size > 1:
+            loss = loss * self.accelerator.num_processes  # DDP averages the gradients over ranks
+        return (loss, outputs) if return_outputs else loss
 
     def get_train_dataloader(self) -> DataLoader:
         # The Trainer reaches the sampler's set_epoch through accelerate's wrappers, and

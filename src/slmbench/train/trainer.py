@@ -5,8 +5,9 @@ Why the plain `Trainer` and not TRL's `SFTTrainer`: one dependency less, and thi
 parts that decide what is learnt: prompt/answer tokenisation through `slmbench.prompts` (the
 same prompt tokens evaluation feeds), answer-only labels ending in EOS, the long-example policy
 with its counts, and length-grouped (optionally token-budgeted) batches. The `Trainer` brings
-the rest: gradient accumulation with token-weighted loss, schedules, bf16 autocast, checkpoints
-with optimizer/RNG state, exact resumption, the progress bar, and multi-GPU through accelerate.
+the rest: gradient accumulation (the loss weighted by token, or by row: `loss_average`),
+schedules, bf16 autocast, checkpoints with optimizer/RNG state, exact resumption, the progress
+bar, and multi-GPU through accelerate.
 
 CPU by default; on a GPU the same command uses it. Multi-GPU (data parallel):
 
@@ -256,6 +257,7 @@ def train(request: TrainRequest, callbacks: list | None = None) -> dict:
         processing_class=tokenizer,
         batch_sampler=sampler,
         generation_validator=validator,
+        loss_average=recipe.loss_average,
         callbacks=[
             JsonlLogCallback(folder.log_path),
             evaluated,
