@@ -9,6 +9,12 @@ every batch size. JSON-schema constraints use, by default, the transformers back
 grammar and closing mode (`grammar_engine="llguidance"`), so a constrained row is never cut
 short; `grammar_engine="llama.cpp"` uses llama.cpp's own grammar sampler instead
 (`LlamaGrammar`, one row at a time), as llama-cpp-python's server does.
+
+Two savings leave every token as it was (both on by default, `reuse_prefix=False` and
+`forced_tokens="off"` switch them off): the KV cache of the prompt that finished last is kept,
+and the next prompts decode only what they do not share with it; and a token that the
+llguidance grammar forces is decoded without logits (`slmbench.models.llamacpp_batch`,
+`slmbench.models.llamacpp_forced`).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from slmbench.models.base import (
 )
 from slmbench.models.gguf_files import check_gguf_causal_lm, file_type_name, tokenizer_dir_for
 from slmbench.models.llamacpp_batch import BatchedGenerator
+from slmbench.models.llamacpp_forced import FORCED_EXACT, FORCED_TOKEN_MODES
 from slmbench.prompts import prompt_add_special_tokens
 
 LLAMA_CPP_VERSION = "0.3.36"
@@ -86,6 +93,8 @@ class LlamaCppBackend:
         max_items: int | None = None,
         batch_size: int | None = None,
         grammar_engine: str | None = None,
+        reuse_prefix: bool | None = None,
+        forced_tokens: str | None = None,
     ):
         """Load a GGUF model.
 
@@ -105,12 +114,23 @@ class LlamaCppBackend:
         max_items: `maxItems` given to unbounded arrays under constraints (default 50).
         batch_size: most sequences decoded at once (default: all requests of a call).
         grammar_engine: "llguidance" (default) or "llama.cpp" (see `GRAMMAR_ENGINES`).
+        reuse_prefix: keep the KV cache of the last prompt and decode only the part of the next
+            prompts it does not hold (default True; the same tokens either way).
+        forced_tokens: how tokens the llguidance grammar forces are decoded: "exact" (default:
+            without logits, the same tokens), "batched" (in one decode: faster, but the logits
+            differ, so a close second choice may win: not for results) or "off" (see
+            `slmbench.models.llamacpp_forced`).
         """
         constrained = constrained_mode(constrained)
         engine = grammar_engine or GRAMMAR_ENGINES[0]
         if engine not in GRAMMAR_ENGINES:
             raise SlmbenchError(
                 f"unknown grammar engine {engine!r} (known: {', '.join(GRAMMAR_ENGINES)})"
+            )
+        forced = forced_tokens or FORCED_EXACT
+        if forced not in FORCED_TOKEN_MODES:
+            raise SlmbenchError(
+                f"unknown forced_tokens mode {forced!r} (known: {', '.join(FORCED_TOKEN_MODES)})"
             )
         if batch_size is not None and batch_size < 1:
             raise SlmbenchError(f"batch_size must be at least 1, got {batch_size}")
@@ -133,6 +153,8 @@ class LlamaCppBackend:
         self.gguf_meta = check_gguf_causal_lm(self.path)
         self.constrained = constrained
         self.grammar_engine = engine
+        self.reuse_prefix = True if reuse_prefix is None else bool(reuse_prefix)
+        self.forced_tokens = forced
         self.batch_size = batch_size
         self.max_items = max_items or DEFAULT_MAX_ITEMS
         self.threads = threads or os.cpu_count() or 1
@@ -188,7 +210,13 @@ class LlamaCppBackend:
             "trained_from": json.loads(recipe) if recipe else None,
             "grammar_engine": self.grammar_engine if self.constrained else None,
             "closing_tokens": self._batched.closing_tokens if self._closes() else None,
+            "reuse_prefix": self.reuse_prefix if self._batches() else None,
+            "forced_tokens": self.forced_tokens if self._closes() else None,
         }
+
+    def _batches(self) -> bool:
+        """Whether `generate` decodes through `BatchedGenerator` (all but llama.cpp's grammar)."""
+        return self.constrained is None or self.grammar_engine == "llguidance"
 
     def _closes(self) -> bool:
         return self.constrained is not None and self.grammar_engine == "llguidance"

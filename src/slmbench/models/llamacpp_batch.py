@@ -22,6 +22,19 @@ Per step, what is done to the logits is done by the objects the transformers bac
 mode) and `slmbench.models.stopping.SequenceTracker` (EOS, first complete JSON value, caps,
 timings). They read the generated tokens as a left-padded `input_ids` whose last column is the
 newest token, which this loop builds (one dummy prompt column, then one column per step).
+
+Two savings keep those tokens (`LlamaCppBackend(reuse_prefix=..., forced_tokens=...)`):
+- Prefix reuse: after a call, sequence 0 keeps the KV of the prompt that finished last, and the
+  next call decodes only what its prompts do not share with it (prompts of one run share the
+  system turn and the instruction, function-calling ones often the tools); every other prompt of
+  a batch starts from a copy of sequence 0 for what it shares with prompt 0. The cache is then
+  the one a full prefill writes, bit for bit, if every prompt token is still decoded with at
+  least one other (llama.cpp's attention for one query token sums in another order than for
+  several, and the logits then differ), unless a full prefill decodes it alone too (`exact_start`),
+  and if cell i of a stream holds position i, as after a full prefill (llama.cpp refills freed
+  cells from the first one).
+- Forced tokens (`slmbench.models.llamacpp_forced`): a step whose token the grammar forces needs
+  no logits, when one sequence is left.
 """
 
 from __future__ import annotations
@@ -35,6 +48,7 @@ import numpy as np
 from slmbench.constrain.closing import CLOSING_TOKENS
 from slmbench.errors import SlmbenchError
 from slmbench.models.base import Generation, GenerationRequest
+from slmbench.models.llamacpp_forced import FORCED_BATCHED, FORCED_OFF, forced_steps
 from slmbench.models.stopping import SequenceTracker, constraint_status
 
 PREFILL_CHUNK = 512
@@ -69,6 +83,10 @@ class BatchContext:
         self.memory = llama_cpp.llama_get_memory(self.ctx)
         self.batch = llama_cpp.llama_batch_init(params.n_batch, 0, 1)
         self.n_vocab = llama_cpp.llama_vocab_n_tokens(llama_cpp.llama_model_get_vocab(model))
+        self.kept: list[int] = []
+        """The tokens sequence 0 holds at positions 0.. between calls (`keep`), else []."""
+        self.reused_tokens = 0
+        """Prompt tokens not decoded again thanks to prefix reuse (carried to a grown context)."""
 
     def fits(self, n_seq: int, n_ctx_seq: int) -> bool:
         return n_seq <= self.n_seq and n_ctx_seq <= self.n_ctx_seq
@@ -81,22 +99,79 @@ class BatchContext:
 
     def clear(self) -> None:
         self._lib.llama_memory_clear(self.memory, True)
+        self.kept = []
 
-    def prefill(self, seq: int, ids: list[int], out: np.ndarray) -> None:
-        """Decode a whole prompt into sequence `seq`; its last token's logits go to `out`."""
-        for begin in range(0, len(ids), PREFILL_CHUNK):
-            chunk = ids[begin : begin + PREFILL_CHUNK]
-            self._fill([(seq, token, begin + i) for i, token in enumerate(chunk)], last_only=True)
+    def prefill_all(self, prompts: list[list[int]], out: np.ndarray, reuse: bool) -> None:
+        """Prefill sequence i with prompt i, its last token's logits into `out[i]`. With `reuse`,
+        prompt 0 starts after what it shares with the tokens sequence 0 kept, and each other
+        prompt after what it shares with prompt 0 (from a copy of sequence 0)."""
+        start = 0
+        if reuse and self.kept:
+            start = exact_start(common_length(self.kept, prompts[0]), len(prompts[0]))
+            self._lib.llama_memory_seq_rm(self.memory, 0, start, -1)
+            for seq in range(1, self.n_seq):
+                self.drop(seq)
+        else:
+            self.clear()
+        self.kept = []
+        self.prefill(0, prompts[0], out[0], start)
+        for row in range(1, len(prompts)):
+            start = 0
+            if reuse:
+                start = exact_start(common_length(prompts[0], prompts[row]), len(prompts[row]))
+            if start > 0:
+                self.share(0, row, start)
+            self.prefill(row, prompts[row], out[row], start)
+
+    def prefill(self, seq: int, ids: list[int], out: np.ndarray, start: int = 0) -> None:
+        """Decode a prompt into sequence `seq` from position `start` (what is before it is in
+        the cache), in the chunks a full prefill uses (they end at multiples of
+        PREFILL_CHUNK); its last token's logits go to `out`."""
+        self.reused_tokens += start
+        begin = start
+        while begin < len(ids):
+            end = min((begin // PREFILL_CHUNK + 1) * PREFILL_CHUNK, len(ids))
+            self._fill([(seq, ids[pos], pos) for pos in range(begin, end)], outputs="last")
             self._decode()
+            begin = end
         out[:] = self._logits(-1)
 
     def step(self, entries: list[tuple[int, int, int]], out: list[np.ndarray]) -> None:
         """Decode one token per sequence, `entries` = (seq, token, position) with seq ids
         0..n-1 in order; `out[i]` gets entry i's logits."""
-        self._fill(entries, last_only=False)
+        self._fill(entries, outputs="all")
         self._decode()
         for i, target in enumerate(out):
             target[:] = self._logits(i)
+
+    def extend(
+        self, seq: int, tokens: list[int], first: int, out: np.ndarray, one_call: bool
+    ) -> None:
+        """Decode `tokens` into sequence `seq` at positions `first`..; the last one's logits go
+        to `out`. One decode per token, the others without logits (the same sums as steps), or
+        all in `one_call` (see `slmbench.models.llamacpp_forced`)."""
+        entries = [(seq, token, first + i) for i, token in enumerate(tokens)]
+        if one_call:
+            self._fill(entries, outputs="last")
+            self._decode()
+        else:
+            for i, entry in enumerate(entries):
+                self._fill([entry], outputs="last" if i == len(entries) - 1 else "none")
+                self._decode()
+        out[:] = self._logits(-1)
+
+    def keep(self, seq: int, prompt: list[int]) -> None:
+        """Keep only `prompt`'s cells in sequence `seq` (0), for the next call to reuse."""
+        self._lib.llama_memory_seq_rm(self.memory, seq, len(prompt), -1)
+        self.kept = list(prompt)
+
+    def share(self, src: int, dst: int, length: int) -> None:
+        """Give sequence `dst` the first `length` positions of sequence `src` (a copy of its
+        stream, applied by llama.cpp at the next decode, then trimmed)."""
+        lib = self._lib
+        lib.llama_memory_seq_rm(self.memory, dst, -1, -1)
+        lib.llama_memory_seq_cp(self.memory, src, dst, -1, -1)
+        lib.llama_memory_seq_rm(self.memory, dst, length, -1)
 
     def move(self, src: int, dst: int) -> None:
         """Make sequence `src` sequence `dst` (whose cells are dropped first)."""
@@ -108,7 +183,9 @@ class BatchContext:
     def drop(self, seq: int) -> None:
         self._lib.llama_memory_seq_rm(self.memory, seq, -1, -1)
 
-    def _fill(self, entries: list[tuple[int, int, int]], last_only: bool) -> None:
+    def _fill(self, entries: list[tuple[int, int, int]], outputs: str) -> None:
+        """Put (seq, token, position) entries in the batch, with logits for "all", the "last"
+        or "none" of them."""
         batch = self.batch
         batch.n_tokens = len(entries)
         for i, (seq, token, pos) in enumerate(entries):
@@ -116,7 +193,7 @@ class BatchContext:
             batch.pos[i] = pos
             batch.n_seq_id[i] = 1
             batch.seq_id[i][0] = seq
-            batch.logits[i] = not last_only or i == len(entries) - 1
+            batch.logits[i] = outputs == "all" or (outputs == "last" and i == len(entries) - 1)
 
     def _decode(self) -> None:
         status = self._lib.llama_decode(self.ctx, self.batch)
@@ -182,7 +259,16 @@ class BatchedGenerator:
         )
         need = max(len(ids) + limit for ids, limit in zip(prompts, limits, strict=True))
         context = self._context(backend, len(requests), need)
-        tokens = decode_greedy(context, prompts, limits, tracker, processor, min(eog))
+        tokens = decode_greedy(
+            context,
+            prompts,
+            limits,
+            tracker,
+            processor,
+            min(eog),
+            reuse_prefix=getattr(backend, "reuse_prefix", False),
+            forced=getattr(backend, "forced_tokens", FORCED_OFF),
+        )
         results = []
         for row, request in enumerate(requests):
             text = b"".join(self._piece(backend, t) for t in tokens[row] if t not in eog)
@@ -217,11 +303,14 @@ class BatchedGenerator:
         held = self._contexts.context
         if held is not None and held.fits(n_seq, n_ctx_seq):
             return held
+        reused = 0
         if held is not None:  # grown to cover both the old and the new need
             n_seq, n_ctx_seq = max(n_seq, held.n_seq), max(n_ctx_seq, held.n_ctx_seq)
+            reused = held.reused_tokens
             self._contexts.close()
         lib, model = backend._llama_cpp, backend.llm.model
         self._contexts.context = BatchContext(lib, model, n_seq, n_ctx_seq, backend.threads)
+        self._contexts.context.reused_tokens = reused
         return self._contexts.context
 
     def _eog_tokens(self, backend: Any) -> set[int]:
@@ -252,6 +341,34 @@ class _ContextHolder:
             self.context = None
 
 
+def common_length(a: list[int], b: list[int]) -> int:
+    """How many tokens `a` and `b` share from the start.
+
+    >>> common_length([1, 2, 3], [1, 2, 4, 5]), common_length([], [1]), common_length([1], [1])
+    (2, 0, 1)
+    """
+    n = min(len(a), len(b))
+    mismatch = np.flatnonzero(np.asarray(a[:n]) != np.asarray(b[:n]))
+    return int(mismatch[0]) if len(mismatch) else n
+
+
+def exact_start(common: int, length: int) -> int:
+    """Where the prefill of a prompt of `length` tokens starts when its first `common` are in
+    the cache: at its last token at the latest (its logits are needed), and one earlier where
+    its first chunk would otherwise hold one token that a full prefill decodes beside others.
+
+    >>> exact_start(51, 71), exact_start(71, 71), exact_start(70, 71), exact_start(0, 71)
+    (51, 69, 69, 0)
+    >>> exact_start(511, 600), exact_start(512, 513), exact_start(600, 513)
+    (510, 512, 512)
+    """
+    start = min(common, length - 1)
+    end = min((start // PREFILL_CHUNK + 1) * PREFILL_CHUNK, length)
+    if end - start == 1 and start % PREFILL_CHUNK != 0:
+        start -= 1
+    return max(start, 0)
+
+
 def decode_greedy(
     context: BatchContext,
     prompts: list[list[int]],
@@ -259,22 +376,25 @@ def decode_greedy(
     tracker: Any,
     processor: Any | None,
     pad_token: int,
+    reuse_prefix: bool = False,
+    forced: str = FORCED_OFF,
 ) -> list[list[int]]:
     """Greedy tokens of each prompt (sequence i = prompt i, all decoded together), stopped by
     `tracker` (a `SequenceTracker` built with `prompt_length=1`), constrained by `processor`
     (a `SchemaLogitsProcessor`, or None). `limits[i]` is the most tokens row i may generate;
-    the tracker must stop it there. Returns every row's generated tokens up to where the
-    tracker stopped it (its stop token included)."""
+    the tracker must stop it there. `reuse_prefix`: start from the prompt cells the previous
+    call kept, and keep the last row's; `forced`: how to decode tokens the grammar forces once
+    one row is left (`slmbench.models.llamacpp_forced`). Returns every row's generated tokens
+    up to where the tracker stopped it (its stop token included)."""
     import torch
 
     n = len(prompts)
-    context.clear()
     logits = np.empty((n, context.n_vocab), dtype=np.float32)
-    for row, ids in enumerate(prompts):
-        context.prefill(row, ids, logits[row])
+    context.prefill_all(prompts, logits, reuse_prefix)
     ids = np.full((n, 1 + max(limits)), pad_token, dtype=np.int64)
     scores = torch.from_numpy(logits)
     slots = list(range(n))  # slots[k]: the row decoded as sequence k
+    keep = prompts if reuse_prefix else None
     step = 0
     while slots:
         if processor is not None:
@@ -285,11 +405,23 @@ def decode_greedy(
         done = tracker(torch.from_numpy(ids[:, : 1 + step]), scores).tolist()
         # The highest slots first: a stopped row in the last slot needs no move.
         for k in sorted((k for k, row in enumerate(slots) if done[row]), reverse=True):
-            _release(context, slots, k)
+            _release(context, slots, k, keep)
         if not slots:
             break
-        if step >= ids.shape[1] - 1:
-            raise RuntimeError("the stopping criterion let a row run past its limit")
+        _check_limit(step, ids)
+        newest = step  # the column of the first token the KV lacks
+        if forced != FORCED_OFF and processor is not None and len(slots) == 1:
+            row = slots[0]
+            step, stopped = forced_steps(processor, tracker, ids, logits, row, step)
+            if stopped:
+                _release(context, slots, 0, keep)
+                break
+            _check_limit(step, ids)
+            if step > newest:
+                tokens = ids[row, newest : step + 1].tolist()
+                first = len(prompts[row]) + newest - 1
+                context.extend(0, tokens, first, logits[row], forced == FORCED_BATCHED)
+                continue
         entries = [
             (k, int(ids[row, step]), len(prompts[row]) + step - 1) for k, row in enumerate(slots)
         ]
@@ -297,10 +429,18 @@ def decode_greedy(
     return [ids[row, 1 : 1 + _count(tracker, row, step)].tolist() for row in range(n)]
 
 
-def _release(context: BatchContext, slots: list[int], k: int) -> None:
-    """Drop sequence `k` (a stopped row); the last live sequence takes its id."""
+def _check_limit(step: int, ids: np.ndarray) -> None:
+    if step >= ids.shape[1] - 1:
+        raise RuntimeError("the stopping criterion let a row run past its limit")
+
+
+def _release(context: BatchContext, slots: list[int], k: int, keep: list[list[int]] | None) -> None:
+    """Drop sequence `k` (a stopped row); the last live sequence takes its id. The last row of
+    all keeps its prompt's cells when `keep` (the prompts) is given."""
     last = len(slots) - 1
-    if k == last:
+    if k == last == 0 and keep is not None:
+        context.keep(0, keep[slots[0]])
+    elif k == last:
         context.drop(last)
     else:
         context.move(last, k)
