@@ -7,16 +7,21 @@ import json
 import sys
 from pathlib import Path
 
-train, held_out = sys.argv[1:3]
-lines = Path(held_out).read_text(encoding="utf-8").splitlines()
-held = {json.loads(line)["prompt"] for line in lines if line.strip()}
-kept = dropped = 0
-for line in Path(train).read_text(encoding="utf-8").splitlines():
-    if not line.strip():
-        continue
-    if json.loads(line)["prompt"] in held:
-        dropped += 1
-        continue
-    print(line)
-    kept += 1
-print(f"kept {kept} rows of {train}, dropped {dropped} held-out requests", file=sys.stderr)
+
+def main(train: str, held_out: str) -> None:
+    lines = Path(held_out).read_text(encoding="utf-8").splitlines()
+    held = {json.loads(line)["prompt"] for line in lines if line.strip()}
+    kept = dropped = 0
+    for line in Path(train).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        if json.loads(line)["prompt"] in held:
+            dropped += 1
+            continue
+        print(line)
+        kept += 1
+    print(f"kept {kept} rows of {train}, dropped {dropped} held-out requests", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
