@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Data size and LoRA rank of the 135M model (PLAN.md): the 11 cells of grid.json with
+# Data size and LoRA rank of the 135M model (PLAN.md): the 12 cells of grid.json (PLAN.md, amendment: the 270M cell) with
 # `slmbench sweep`, resumable cell by cell (rerun to resume; a failed cell is retried). On the
 # CPU; with --gpu the evals run on CUDA (training uses CUDA whenever it is available). ONLY
 # takes cell-name patterns, e.g. ONLY='*-n1258-*,*-n2516-*' for the cells that wait for a GPU.
