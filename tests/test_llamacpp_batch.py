@@ -71,22 +71,6 @@ def validator(schema: dict) -> jsonschema.Draft7Validator:
 
 
 @pytest.fixture(scope="module")
-def tiny_gguf(tiny_model_dir, tmp_path_factory, tiny_gguf_export):
-    """The tiny random Llama written as an f32 GGUF, its tokenizer saved beside it."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from slmbench.models.gguf_files import tokenizer_dir_for
-    from slmbench.models.gguf_writer import write_gguf
-
-    out = tmp_path_factory.mktemp("tiny-gguf") / "tiny.gguf"
-    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
-    tokenizer.save_pretrained(tokenizer_dir_for(out))
-    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
-    write_gguf(model, tokenizer, tokenizer_dir_for(out), out, "f32", progress=False)
-    return out
-
-
-@pytest.fixture(scope="module")
 def free(tiny_gguf):
     return LlamaCppBackend(str(tiny_gguf), threads=1)
 

@@ -40,19 +40,19 @@ def reused(backend) -> int:
     return backend._batched._contexts.context.reused_tokens
 
 
-@pytest.fixture(scope="module")
-def tiny_gguf(tiny_model_dir, tmp_path_factory, tiny_gguf_export):
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+@pytest.fixture
+def fills(monkeypatch) -> list[str]:
+    """The `outputs` mode of every `BatchContext._fill` call (`"none"`: decoded without
+    logits), in order; the calls still run."""
+    calls: list[str] = []
+    original = llamacpp_batch.BatchContext._fill
 
-    from slmbench.models.gguf_files import tokenizer_dir_for
-    from slmbench.models.gguf_writer import write_gguf
+    def recording(self, entries, outputs):
+        calls.append(outputs)
+        return original(self, entries, outputs)
 
-    out = tmp_path_factory.mktemp("tiny-gguf") / "tiny.gguf"
-    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
-    tokenizer.save_pretrained(tokenizer_dir_for(out))
-    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
-    write_gguf(model, tokenizer, tokenizer_dir_for(out), out, "f32", progress=False)
-    return out
+    monkeypatch.setattr(llamacpp_batch.BatchContext, "_fill", recording)
+    return calls
 
 
 def test_reuse_keeps_the_tokens_whatever_consecutive_prompts_share(tiny_gguf):
@@ -96,15 +96,7 @@ def test_reuse_keeps_the_tokens_whatever_consecutive_prompts_share(tiny_gguf):
     assert reused(reusing) - before >= 2 * (shared_ids - 2)
 
 
-def test_forced_tokens_skip_logits_and_keep_the_tokens(tiny_gguf, monkeypatch):
-    fills = []
-    original = llamacpp_batch.BatchContext._fill
-
-    def recording(self, entries, outputs):
-        fills.append(outputs)
-        return original(self, entries, outputs)
-
-    monkeypatch.setattr(llamacpp_batch.BatchContext, "_fill", recording)
+def test_forced_tokens_skip_logits_and_keep_the_tokens(tiny_gguf, fills):
     decodes: dict[str, tuple[int, int]] = {}
     requests = [
         GenerationRequest(SHARED + text, max_new_tokens=n, schema=schema)
@@ -164,7 +156,7 @@ def task_requests(tokenizer, task: str, data: Path, n: int, constrained: bool) -
 
 @pytest.mark.slow
 @pytest.mark.parametrize("constrained", [False, True])
-def test_embedded_model_tokens_with_and_without_the_savings(constrained, tmp_path, monkeypatch):
+def test_embedded_model_tokens_with_and_without_the_savings(constrained, tmp_path, fills):
     from slmbench.data.generate import build_dataset
 
     build_dataset(tmp_path, seed=0, n_train=30, n_test=30)
@@ -174,14 +166,7 @@ def test_embedded_model_tokens_with_and_without_the_savings(constrained, tmp_pat
     requests = task_requests(plain.tokenizer, "edgejson", tmp_path / "test.jsonl", 3, constrained)
     requests += task_requests(plain.tokenizer, "edgeintent", INTENT_CSV, 4, constrained)
     expected = [outcome(g) for r in requests for g in plain.generate([r])]
-    fills = []
-    original = llamacpp_batch.BatchContext._fill
-
-    def recording(self, entries, outputs):
-        fills.append(outputs)
-        return original(self, entries, outputs)
-
-    monkeypatch.setattr(llamacpp_batch.BatchContext, "_fill", recording)
+    fills.clear()
     assert [outcome(g) for r in requests for g in saving.generate([r])] == expected
     assert [outcome(g) for g in saving.generate(requests[3:])] == expected[3:]  # one batch
     assert reused(saving) > 0
