@@ -3,6 +3,7 @@
 - `tokenizer`: the tiny byte-level BPE in tests/assets/tiny-tokenizer (1024 tokens, SmolLM2's
   special tokens, chat template and pre-tokenizer); `tiny_model_dir`: a random 2-layer Llama
   on it. Both load in well under a second and need no model download or conversion.
+  `tiny_gguf`: that model written as an f32 GGUF (once per test module).
 - `real_tokenizer`, `embedded_dir`: the real embedded SmolLM2-135M (its GGUF dequantised on
   first use). A test that asks for either is marked `slow` here, so the default `pytest` (the
   fast tier) leaves it out; `scripts/test.sh` runs every tier. A fast test that reaches the
@@ -154,6 +155,27 @@ ORDER_PROPERTIES = {
     "order_id": {"type": "string"},
     "items": {"type": "array", "items": {"type": "string"}},
 }
+
+# A one-tool domain file of the function-calling catalogue (`data.funccall_catalogue`), for
+# the tests that load, extend or break one.
+GARDEN_DOMAIN = """tools:
+  - name: water_plants
+    description: Water the plants of a room.
+    params:
+      - name: room
+        type: string
+        kind: room
+        required: true
+        description: Room name.
+      - name: litres
+        type: float
+        kind: measure
+        description: How much water.
+        lo: 0.5
+        hi: 3
+        say: ['with {v} litres']
+    do: ['water the plants in the {room}']
+"""
 
 
 def write_tiny_dataset(root: Path, rows: list[dict], order_extra: dict | None = None) -> Path:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import GARDEN_DOMAIN
 
 from slmbench.data.bfcl import arguments_schema
 from slmbench.data.funccall_catalogue import DOMAINS_DIR, load_catalogue, load_domain
@@ -22,24 +23,6 @@ from slmbench.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 SLOT = re.compile(r"\{(\w+)\}")
-TOOL = """tools:
-  - name: water_plants
-    description: Water the plants of a room.
-    params:
-      - name: room
-        type: string
-        kind: room
-        required: true
-        description: Room name.
-      - name: litres
-        type: float
-        kind: measure
-        description: How much water.
-        lo: 0.5
-        hi: 3
-        say: ['with {v} litres']
-    do: ['water the plants in the {room}']
-"""
 
 
 def test_the_packaged_files_are_package_data_and_load_through_importlib_resources():
@@ -90,7 +73,7 @@ def test_drawn_calls_validate_against_their_tool_schema():
 def test_adding_a_domain_is_adding_a_file(tmp_path):
     folder = tmp_path / "domains"
     shutil.copytree(str(DOMAINS_DIR), folder)
-    (folder / "17_garden.yaml").write_text(TOOL, encoding="utf-8")
+    (folder / "17_garden.yaml").write_text(GARDEN_DOMAIN, encoding="utf-8")
     tools = load_catalogue(folder)
     assert tools[:-1] == TOOLS and (tools[-1].domain, tools[-1].name) == ("garden", "water_plants")
     assert tools[-1].params[1].lo == 0.5 and tools[-1].params[1].kind == "measure"
@@ -118,16 +101,16 @@ def test_adding_a_domain_is_adding_a_file(tmp_path):
     ],
 )
 def test_a_bad_domain_file_is_refused_naming_its_file_tool_and_field(tmp_path, old, new, message):
-    assert old in TOOL
+    assert old in GARDEN_DOMAIN
     path = tmp_path / "01_garden.yaml"
-    path.write_text(TOOL.replace(old, new), encoding="utf-8")
+    path.write_text(GARDEN_DOMAIN.replace(old, new), encoding="utf-8")
     with pytest.raises(DataError, match=message) as error:
         load_domain(path)
     assert "01_garden.yaml" in str(error.value) and "\n" not in str(error.value)
 
 
 def test_yaml_on_and_off_stay_strings_and_tool_names_are_unique_across_files(tmp_path):
-    lights = TOOL.replace("kind: room\n", "enum: [on, off]\n")
+    lights = GARDEN_DOMAIN.replace("kind: room\n", "enum: [on, off]\n")
     path = tmp_path / "01_garden.yaml"
     path.write_text(lights, encoding="utf-8")
     assert load_domain(path)[0].params[0].enum == ("on", "off")

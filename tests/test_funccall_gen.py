@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import GARDEN_DOMAIN as GARDEN
 
 from slmbench.cli import main
 from slmbench.constrain.schema_check import grammar_error
@@ -369,23 +370,6 @@ def test_requests_read_as_sentences(big):
             assert opener not in row.prompt[1:], (row.id, opener, row.prompt)
 
 
-GARDEN = """tools:
-  - name: water_plants
-    description: Water the plants of a room.
-    params:
-      - name: room
-        type: string
-        kind: room
-        required: true
-        description: Room name.
-      - name: litres
-        type: float
-        kind: measure
-        description: How much water.
-        lo: 0.5
-        say: ['with {v} litres']
-    do: ['water the plants in the {room}']
-"""
 LISTED_ROOM = GARDEN.replace("Room name.\n", "Room name.\n        listable: true\n")
 
 

@@ -8,16 +8,23 @@ D=runs/fc-data
 B=../shared/bfcl_sample
 STEP=${STEP:-all}  # STEP=zs|ft|more: one part only
 SAMPLES="live_parallel live_parallel_multiple live_relevance"
+# sample_evals NAME ARGS...: NAME's model (ARGS: its --model or --adapter flags) evaluated,
+# constrained, on each BFCL sample file into $EVAL/NAME.on-bfcl-sample-FILE.constrained; none
+# where the sample is absent.
+sample_evals() {
+  local name=$1 f
+  shift
+  [ -d $B ] || return 0
+  for f in $SAMPLES; do
+    evaluate "$EVAL/$name.on-bfcl-sample-$f.constrained" "$@" --data "$B/BFCL_v4_$f.json" \
+      --constrained --name "$name"
+  done
+}
 [ -f $D/manifest.json ] || $S data build --task edgefunccall --out $D --train 1000 --test 400 --seed 0
 if [ "$STEP" = all ] || [ "$STEP" = zs ]; then
   evaluate $EVAL/zeroshot-chat.on-fc-gen-val100.constrained --task edgefunccall --model $M \
     --data $D/test.jsonl --limit 100 --prompt chat --constrained --name zeroshot-chat
-  if [ -d $B ]; then
-    for f in $SAMPLES; do
-      evaluate $EVAL/zeroshot-chat.on-bfcl-sample-$f.constrained --task edgefunccall --model $M \
-        --data $B/BFCL_v4_$f.json --prompt chat --constrained --name zeroshot-chat
-    done
-  fi
+  sample_evals zeroshot-chat --task edgefunccall --model $M --prompt chat
 fi
 NAME=fc-lora-r16-e1
 if [ "$STEP" = all ] || [ "$STEP" = ft ]; then
@@ -26,12 +33,7 @@ if [ "$STEP" = all ] || [ "$STEP" = ft ]; then
     --name $NAME --out $TRAIN/$NAME
   evaluate $EVAL/$NAME.on-fc-gen-val.constrained --adapter $TRAIN/$NAME --data $D/test.jsonl \
     --constrained --name $NAME
-  if [ -d $B ]; then
-    for f in $SAMPLES; do
-      evaluate $EVAL/$NAME.on-bfcl-sample-$f.constrained --adapter $TRAIN/$NAME \
-        --data $B/BFCL_v4_$f.json --constrained --name $NAME
-    done
-  fi
+  sample_evals $NAME --adapter $TRAIN/$NAME
 fi
 
 # Part 2 (PLAN.md): continue on 2,000 fresh rows (seed 1), held-out requests dropped
@@ -46,10 +48,5 @@ if [ "$STEP" = all ] || [ "$STEP" = more ]; then
     --max-length 1024 --eval-every-steps 0 --val-generate-rows 0 --name $MORE --out $TRAIN/$MORE
   evaluate $EVAL/$MORE.on-fc-gen-val.constrained --adapter $TRAIN/$MORE --data $D/test.jsonl \
     --constrained --name $MORE
-  if [ -d $B ]; then
-    for f in $SAMPLES; do
-      evaluate $EVAL/$MORE.on-bfcl-sample-$f.constrained --adapter $TRAIN/$MORE \
-        --data $B/BFCL_v4_$f.json --constrained --name $MORE
-    done
-  fi
+  sample_evals $MORE --adapter $TRAIN/$MORE
 fi
